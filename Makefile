@@ -1,0 +1,44 @@
+# Kompeten: two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export KOMPETEN_HTTPS ?= 0
+
+.PHONY: run demo test lint check-migrations pytest bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kompeten demo
+
+test: $(STAMP) lint check-migrations pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+check-migrations: $(STAMP)
+	DATABASE_URL= $(BIN)/kompeten makemigrations --check --dry-run --settings=kompeten.settings_test
+
+# pytest on SQLite always; again on PostgreSQL when DATABASE_URL points at one.
+pytest: $(STAMP)
+	DATABASE_URL= $(BIN)/pytest -n 2 -q
+	@if echo "$$DATABASE_URL" | grep -q '^postgres'; then \
+		echo "== again on PostgreSQL =="; $(BIN)/pytest -n 2 -q; \
+	else echo "(DATABASE_URL is not PostgreSQL: skipped the PostgreSQL run)"; fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_persons.py
+
+messages: $(STAMP)
+	cd kompeten && ../$(BIN)/kompeten makemessages -l id --no-location --no-obsolete
+	$(BIN)/python -m kompeten.core.compilemo
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,199 @@
+"""The registry of job seekers: persons, their prior training and their consents."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kompeten.registry.nik import mask_nik
+
+AK1_VALID_YEARS = 2
+
+
+class Sex(models.TextChoices):
+    MALE = "L", _("Male (L)")
+    FEMALE = "P", _("Female (P)")
+
+
+class EmploymentStatus(models.TextChoices):
+    UNEMPLOYED = "unemployed", _("Not working (looking for work)")
+    LAID_OFF = "laid_off", _("Laid off (PHK)")
+    EMPLOYED = "employed", _("Working")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    STUDENT = "student", _("In school or university")
+
+
+class DisabilityKind(models.TextChoices):
+    PHYSICAL = "physical", _("Physical")
+    SENSORY = "sensory", _("Sensory (sight, hearing, speech)")
+    INTELLECTUAL = "intellectual", _("Intellectual")
+    MENTAL = "mental", _("Mental")
+    MULTIPLE = "multiple", _("Multiple")
+
+
+class PersonSource(models.TextChoices):
+    SELF = "self", _("Self-registration")
+    OPERATOR = "operator", _("Entered by an operator")
+    IMPORT = "import", _("Imported from a file")
+    DEMO = "demo", _("Demo data")
+
+
+# The fields whose every change is audited (all of a person's own data).
+PERSON_AUDITED_FIELDS = [
+    "nik", "full_name", "sex", "birth_place", "birth_date", "phone", "email", "street", "rt", "rw",
+    "village", "education", "major", "disability", "disability_kind", "employment_status",
+    "ak1_number", "ak1_expires", "declared_prior_training",
+]
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one place that decides which persons a user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_province_admin:
+            return self
+        condition = Q(user=user)
+        if user.centre_ids:
+            condition |= Q(registered_centre__in=user.centre_ids)
+        return self.filter(condition)
+
+    def never_trained(self):
+        return self.filter(declared_prior_training=False, prior_trainings__isnull=True)
+
+
+class Person(models.Model):
+    nik = models.CharField("NIK", max_length=16, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_place = models.CharField(_("place of birth"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"))
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    street = models.CharField(_("street address"), max_length=255, blank=True)
+    rt = models.CharField("RT", max_length=3, blank=True)
+    rw = models.CharField("RW", max_length=3, blank=True)
+    village = models.ForeignKey(
+        "reference.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("village (kelurahan/desa)"),
+    )
+    education = models.ForeignKey(
+        "reference.EducationLevel", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("education level"),
+    )
+    major = models.CharField(_("major (jurusan)"), max_length=100, blank=True)
+    disability = models.BooleanField(_("has a disability"), default=False)
+    disability_kind = models.CharField(_("kind of disability"), max_length=20, choices=DisabilityKind.choices,
+                                       blank=True)
+    employment_status = models.CharField(_("employment status"), max_length=20, choices=EmploymentStatus.choices,
+                                         default=EmploymentStatus.UNEMPLOYED)
+    ak1_number = models.CharField(_("AK/1 card number"), max_length=40, blank=True)
+    ak1_expires = models.DateField(_("AK/1 valid until"), null=True, blank=True)
+    declared_prior_training = models.BooleanField(_("has had training before"), default=False)
+
+    # NIK checks that are warnings (regency unknown, birth date or sex differ) wait for an operator.
+    nik_warnings = models.JSONField(default=list, blank=True)
+    nik_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="+")
+    nik_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="person")
+    registered_centre = models.ForeignKey("programmes.TrainingCentre", on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="registered_persons",
+                                          verbose_name=_("registered at"))
+    source = models.CharField(_("source"), max_length=10, choices=PersonSource.choices)
+    created_at = models.DateTimeField(_("registered on"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("job seeker")
+        verbose_name_plural = _("job seekers")
+        indexes = [models.Index(fields=["registered_centre", "full_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def masked_nik(self) -> str:
+        return mask_nik(self.nik)
+
+    def age_on(self, day: datetime.date) -> int:
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def ak1_valid(self) -> bool:
+        return bool(self.ak1_expires and self.ak1_expires >= timezone.localdate())
+
+    @property
+    def needs_nik_confirmation(self) -> bool:
+        return bool(self.nik_warnings) and self.nik_confirmed_at is None
+
+
+class PriorTraining(models.Model):
+    class Source(models.TextChoices):
+        BLK = "blk", _("BLK / BLKI (government training centre)")
+        LPK = "lpk", _("LPK (private training institute)")
+        COMPANY = "company", _("Company training")
+        ONLINE = "online", _("Online (e.g. Kemnaker SIAPkerja)")
+        OTHER = "other", _("Other")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="prior_trainings")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    institution = models.CharField(_("institution"), max_length=200)
+    vocation = models.CharField(_("vocation"), max_length=200)
+    certificate = models.CharField(_("certificate number"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "id"]
+        verbose_name = _("prior training")
+        verbose_name_plural = _("prior training")
+
+    def __str__(self):
+        return f"{self.vocation} ({self.institution}, {self.year})"
+
+
+class Consent(models.Model):
+    """A consent given or withdrawn. Never updated or deleted: a withdrawal is a new record."""
+
+    class Purpose(models.TextChoices):
+        REGISTRY = "registry", _("Processing my data for training and certification")
+        SHARE_COMPANIES = "share_companies", _("Sharing my profile with companies for apprenticeships and jobs")
+        CONTACT = "contact", _("Being contacted about vacancies and programmes")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web (self-service)")
+        OPERATOR = "operator", _("At the counter (operator)")
+        IMPORT = "import", _("Import (paper form)")
+        DEMO = "demo", _("Demo data")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    given = models.BooleanField(_("given"))
+    text_version = models.CharField(_("text version"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.person_id} {self.purpose} {'+' if self.given else '-'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("consent records are never changed; record a new one")
+        super().save(*args, **kwargs)

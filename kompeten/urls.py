@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("kompeten.core.urls")),
+    path("akun/", include("kompeten.accounts.urls")),
+    path("pencari-kerja/", include("kompeten.registry.urls")),
+    path("referensi/", include("kompeten.reference.urls")),
+    path("pusat/", include("kompeten.programmes.urls")),
+    path("audit/", include("kompeten.audit.urls")),
+]
+
+handler404 = "kompeten.core.views.not_found"
