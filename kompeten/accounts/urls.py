@@ -1,2 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kompeten.accounts import views
+
 app_name = "accounts"
-urlpatterns = []
+urlpatterns = [
+    path("masuk/", views.LoginView.as_view(), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.account, name="account"),
+    path("kata-sandi/", views.PasswordChangeView.as_view(), name="password_change"),
+]

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from kompeten.audit import views
+
 app_name = "audit"
-urlpatterns = []
+urlpatterns = [
+    path("", views.entry_list, name="list"),
+]

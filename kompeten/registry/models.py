@@ -129,6 +129,10 @@ class Person(models.Model):
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
     @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
     def ak1_valid(self) -> bool:
         return bool(self.ak1_expires and self.ak1_expires >= timezone.localdate())
 

@@ -25,6 +25,13 @@ NIK_MESSAGES = {
     "nik_taken": _("This NIK is already registered."),
 }
 
+# Short labels for the warnings stored on a person (Person.nik_warnings), shown until confirmed.
+NIK_WARNING_LABELS = {
+    "nik_regency_unknown": _("The regency code in the NIK is not in the current list."),
+    "nik_birth_date_mismatch": _("The birth date in the NIK differs from the stated date of birth."),
+    "nik_sex_mismatch": _("The sex encoded in the NIK differs from the stated sex."),
+}
+
 PHONE_MESSAGES = {
     "phone_invalid": _("Not a valid Indonesian phone number (for example 0812-3456-7890)."),
 }

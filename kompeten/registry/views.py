@@ -1,0 +1,292 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kompeten.accounts.decorators import job_seeker_required, operator_or_admin_required
+from kompeten.accounts.models import Membership, Role, User
+from kompeten.audit.models import AuditEntry
+from kompeten.audit.services import record
+from kompeten.core.exports import write_csv, write_xlsx
+from kompeten.programmes.models import TrainingCentre
+from kompeten.registry import services
+from kompeten.registry.access import can_edit, get_person_for_user
+from kompeten.registry.forms import ImportForm, PersonForm, PriorTrainingForm, RegistrationForm, SelfProfileForm
+from kompeten.registry.models import Consent, Person, PersonSource
+from kompeten.registry.nik import normalise_nik
+from kompeten.registry.validation import NIK_WARNING_LABELS, check_nik
+
+PAGE_SIZE = 50
+
+
+def _filtered_persons(request):
+    persons = Person.objects.visible_to(request.user).select_related("village__parent__parent", "education",
+                                                                     "registered_centre")
+    query = request.GET.get("q", "").strip()
+    if query:
+        digits = normalise_nik(query)
+        if digits.isdigit() and len(digits) == 16:
+            persons = persons.filter(nik=digits)
+        else:
+            persons = persons.filter(Q(full_name__icontains=query) | Q(phone__contains=query))
+    centre = request.GET.get("centre")
+    if centre and centre.isdigit():
+        persons = persons.filter(registered_centre_id=int(centre))
+    if request.GET.get("never_trained"):
+        persons = persons.never_trained()
+    if request.GET.get("to_confirm"):
+        persons = persons.exclude(nik_warnings=[]).filter(nik_confirmed_at__isnull=True)
+    return persons, query
+
+
+@require_GET
+@operator_or_admin_required
+def person_list(request):
+    persons, query = _filtered_persons(request)
+    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "query": query, "centres": TrainingCentre.objects.visible_to(request.user),
+        "filters": request.GET.copy(),
+    }
+    template = "registry/_person_rows.html" if request.headers.get("HX-Request") else "registry/person_list.html"
+    return render(request, template, context)
+
+
+EXPORT_HEADERS = ["nik", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "no_hp", "email", "alamat",
+                  "rt", "rw", "kode_wilayah", "pendidikan", "disabilitas", "pernah_pelatihan", "pusat_pelatihan"]
+
+
+@require_GET
+@operator_or_admin_required
+def person_export(request):
+    persons, _query = _filtered_persons(request)
+    rows = (
+        [p.nik, p.full_name, p.sex, p.birth_place, p.birth_date, p.phone, p.email, p.street, p.rt, p.rw,
+         p.village_id or "", p.education_id or "", "ya" if p.disability else "tidak",
+         "ya" if p.declared_prior_training else "tidak", p.registered_centre.short_name if p.registered_centre else ""]
+        for p in persons.iterator(chunk_size=2000)
+    )
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(write_csv(rows, EXPORT_HEADERS), content_type="text/csv; charset=utf-8")
+        filename = f"pencari-kerja-{stamp}.csv"
+    else:
+        response = HttpResponse(
+            write_xlsx(rows, EXPORT_HEADERS),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        filename = f"pencari-kerja-{stamp}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    record(AuditEntry.Action.EXPORT, by=request.user, object_type="registry.person", object_id="*",
+           object_label=filename, note=request.GET.urlencode()[:255], request=request)
+    return response
+
+
+@require_GET
+@operator_or_admin_required
+def person_detail(request, pk):
+    person = get_person_for_user(request.user, pk)
+    context = {
+        "person": person,
+        "can_edit": can_edit(request.user, person),
+        "consents": services.current_consents(person),
+        "prior_trainings": person.prior_trainings.all(),
+        "training_form": PriorTrainingForm(),
+        "history": AuditEntry.objects.for_object(person)[:20] if request.user.is_province_admin else None,
+        "nik_warning_messages": [NIK_WARNING_LABELS.get(code, code) for code in person.nik_warnings],
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+def _operator_centre(request):
+    """The centre an operator registers persons for: their own (the first, if several)."""
+    if request.user.is_province_admin:
+        centre_id = request.POST.get("centre") or request.GET.get("centre")
+        if centre_id:
+            return get_object_or_404(TrainingCentre, pk=centre_id)
+        return None
+    return TrainingCentre.objects.filter(pk__in=request.user.centre_ids).order_by("pk").first()
+
+
+@require_http_methods(["GET", "POST"])
+@operator_or_admin_required
+def person_create(request):
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = services.register_person(
+            data=form.person_data(), by=request.user, source=PersonSource.OPERATOR,
+            centre=_operator_centre(request), nik_warnings=form.nik_warnings,
+            consents=[Consent.Purpose.REGISTRY], channel=Consent.Channel.OPERATOR, request=request,
+        )
+        messages.success(request, _("Job seeker %(name)s registered.") % {"name": person.full_name})
+        for warning in form.warning_messages():
+            messages.warning(request, warning)
+        return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "centres": TrainingCentre.objects.all()})
+
+
+@require_http_methods(["GET", "POST"])
+@operator_or_admin_required
+def person_edit(request, pk):
+    person = get_person_for_user(request.user, pk, write=True)
+    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = services.update_person(person, data=form.person_data(), by=request.user,
+                                         nik_warnings=form.nik_warnings, request=request)
+        if changes:
+            messages.success(request, _("Changes saved."))
+        else:
+            messages.info(request, _("Nothing changed."))
+        for warning in form.warning_messages():
+            messages.warning(request, warning)
+        return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+@operator_or_admin_required
+def person_reveal_nik(request, pk):
+    person = get_person_for_user(request.user, pk)
+    nik = services.reveal_nik(person, by=request.user, request=request)
+    return render(request, "registry/_nik_full.html", {"nik": nik})
+
+
+@require_POST
+@operator_or_admin_required
+def person_confirm_nik(request, pk):
+    person = get_person_for_user(request.user, pk, write=True)
+    services.confirm_nik_warnings(person, by=request.user, request=request)
+    messages.success(request, _("NIK checked against the ID card and confirmed."))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+@require_POST
+@operator_or_admin_required
+def person_add_training(request, pk):
+    person = get_person_for_user(request.user, pk, write=True)
+    form = PriorTrainingForm(request.POST)
+    if form.is_valid():
+        services.add_prior_training(person, data=form.cleaned_data, by=request.user, request=request)
+        messages.success(request, _("Prior training added."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_or_admin_required
+def person_import(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        from kompeten.registry import importer  # openpyxl is loaded only when an import runs
+
+        upload = form.cleaned_data["file"]
+        report = importer.import_persons(upload, filename=upload.name, by=request.user,
+                                         centre=_operator_centre(request),
+                                         valid_only=form.cleaned_data["valid_only"])
+        if report.written:
+            messages.success(request, _("Import finished: %(created)s new, %(updated)s updated, %(unchanged)s "
+                                        "unchanged.") % vars(report))
+    return render(request, "registry/import.html", {"form": form, "report": report,
+                                                    "centres": TrainingCentre.objects.visible_to(request.user)})
+
+
+@require_GET
+@operator_or_admin_required
+def import_template(request, fmt):
+    from kompeten.registry import importer
+    if fmt == "csv":
+        response = HttpResponse(importer.template_csv(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            importer.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="template-pencari-kerja.{fmt}"'
+    return response
+
+
+# The job seeker's own pages ---------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            data = form.person_data()
+            user = User.objects.create_user(
+                email=data["email"] or None, password=form.cleaned_data["password1"], phone=data["phone"],
+                full_name=data["full_name"],
+            )
+            Membership.objects.create(user=user, role=Role.JOB_SEEKER)
+            services.register_person(
+                data={**data, "user": user}, by=None, source=PersonSource.SELF, nik_warnings=form.nik_warnings,
+                consents=form.consents(), channel=Consent.Channel.WEB, request=request,
+            )
+        login(request, user, backend="kompeten.accounts.backends.EmailOrPhoneBackend")
+        messages.success(request, _("Welcome! Your registration is saved."))
+        return redirect("registry:my_profile")
+    return render(request, "registry/register.html", {"form": form})
+
+
+def _own_person(request):
+    person = Person.objects.visible_to(request.user).filter(user=request.user).select_related(
+        "village__parent__parent", "education").first()
+    if person is None:
+        raise Http404
+    return person
+
+
+@require_GET
+@job_seeker_required
+def my_profile(request):
+    person = _own_person(request)
+    return render(request, "registry/my_profile.html", {
+        "person": person, "consents": services.current_consents(person),
+        "purposes": Consent.Purpose.choices, "prior_trainings": person.prior_trainings.all(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@job_seeker_required
+def my_profile_edit(request):
+    person = _own_person(request)
+    form = SelfProfileForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        _result, _errors, warnings = check_nik(person.nik, birth_date=form.cleaned_data.get("birth_date"),
+                                               sex=form.cleaned_data.get("sex"))
+        changes = services.update_person(person, data=form.person_data(), by=request.user,
+                                         nik_warnings=warnings, request=request)
+        messages.success(request, _("Changes saved.") if changes else _("Nothing changed."))
+        return redirect("registry:my_profile")
+    return render(request, "registry/person_form.html", {"form": form, "person": person, "self_service": True})
+
+
+@require_POST
+@job_seeker_required
+def my_consent(request):
+    person = _own_person(request)
+    purpose = request.POST.get("purpose")
+    if purpose not in Consent.Purpose.values:
+        raise Http404
+    given = request.POST.get("given") == "1"
+    if purpose == Consent.Purpose.REGISTRY and not given:
+        messages.warning(request, _("Withdrawing this consent means the training centre can no longer process "
+                                    "your registration. Your withdrawal is recorded."))
+    services.record_consent(person, purpose=purpose, given=given, channel=Consent.Channel.WEB, by=request.user,
+                            request=request)
+    messages.success(request, _("Your choice is recorded."))
+    return redirect("registry:my_profile")
