@@ -1,0 +1,102 @@
+"""``kompeten demo``: a working Kaltim 2025 demo on this machine with one command."""
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kompeten.accounts.models import Role
+from kompeten.core.demo import (
+    DEFAULT_PERSONS,
+    DEMO_PASSWORD,
+    LSP_NAME,
+    STAFF_USERS,
+    job_seeker_login,
+    load_demo,
+)
+from kompeten.programmes.models import TrainingCentre
+
+ROLE_LABELS = {
+    Role.PROVINCE_ADMIN: _("Province admin"),
+    Role.CENTRE_OPERATOR: _("Training centre operator"),
+    Role.ASSESSOR: _("Assessor"),
+    Role.COMPANY_USER: _("Company user"),
+    Role.JOB_SEEKER: _("Job seeker"),
+}
+
+
+def both(message) -> str:
+    """'Indonesian (English)' for a translatable message; once when the two read the same."""
+    with translation.override("id"):
+        indonesian = str(message)
+    with translation.override("en"):
+        english = str(message)
+    return indonesian if indonesian == english else f"{indonesian} ({english})"
+
+
+def server_url(addr: str) -> str:
+    host, _sep, port = addr.rpartition(":")
+    if not host or host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - only a display URL
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
+class Command(BaseCommand):
+    help = _("Migrate, load the reference and Kaltim 2025 demo data, print the demo logins and serve.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true",
+                            help=_("Set up and stop; do not start the server."))
+        parser.add_argument("--addr", default="127.0.0.1:8000", help=_("Address and port to serve on."))
+        parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS,
+                            help=_("How many demo job seekers to create."))
+
+    def handle(self, *args, **options):
+        if options["persons"] < 0:
+            raise CommandError(both(_("--persons must be 0 or more.")))
+        started = time.monotonic()
+        self.step(_("Database: applying migrations"))
+        call_command("migrate", interactive=False, verbosity=0)
+        self.step(_("Collecting static files"))
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.step(_("Loading reference data"))
+        call_command("load_reference", stdout=self.stdout)
+        self.step(_("Loading the Kaltim 2025 demo data"))
+        created = load_demo(persons=options["persons"])
+        if any(created.values()):
+            summary = ", ".join(f"{key} {n}" for key, n in created.items() if n)
+            self.stdout.write(f"   + {summary}")
+        else:
+            self.stdout.write("   " + both(_("The demo data was already there; nothing added.")))
+        self.stdout.write(both(_("Ready in %(seconds).1f s.")) % {"seconds": time.monotonic() - started})
+        self.print_logins()
+        if not options["no_serve"]:
+            url = server_url(options["addr"])
+            self.stdout.write("")
+            self.stdout.write(self.style.SUCCESS(f"{both(_('Open'))}: {url}"))
+            self.stdout.flush()
+            call_command("runserver", options["addr"], use_reloader=False)
+
+    def step(self, message):
+        self.stdout.write(self.style.MIGRATE_HEADING(f"-> {both(message)}"))
+
+    def print_logins(self):
+        centres = dict(TrainingCentre.objects.values_list("code", "short_name"))
+        rows = []
+        for user in STAFF_USERS:
+            lsp = LSP_NAME if user.role == Role.ASSESSOR else ""
+            scope = centres.get(user.centre, "") or user.company or lsp
+            rows.append((both(ROLE_LABELS[user.role]), user.email, scope))
+        email, phone = job_seeker_login()
+        if email:
+            rows.append((both(ROLE_LABELS[Role.JOB_SEEKER]), email, f"{both(_('or phone'))} {phone}"))
+        role_width = max(len(role) for role, _login, _scope in rows)
+        login_width = max(len(login) for _role, login, _scope in rows)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(both(_("Demo logins"))))
+        password_label = both(_("Password for every demo account"))
+        self.stdout.write(f"  {password_label}: {self.style.WARNING(DEMO_PASSWORD)}")
+        for role, login, scope in rows:
+            self.stdout.write(f"  {role:<{role_width}}  {login:<{login_width}}  {scope}".rstrip())
