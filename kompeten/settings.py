@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kompeten.assessment",
     "kompeten.apprenticeships",
     "kompeten.registry",
+    "kompeten.training",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Seats are counted under a row lock of the batch (docs/algorithms/locking.md). Only the race
+# test's negative control turns this off, to prove that the test detects overbooking.
+KOMPETEN_SEAT_LOCK = True
 
 # Imports: size limits against hostile files.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
