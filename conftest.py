@@ -113,3 +113,36 @@ def person_balikpapan(balikpapan):
 def person_bontang(bontang):
     return make_person(full_name="Rina Wati", sex="P", birth_date=datetime.date(2000, 1, 20), serial=3,
                        district="64.74.02", registered_centre=bontang)
+
+
+@pytest.fixture
+def programme_year(db):
+    from kompeten.programmes.models import ProgrammeYear
+
+    return ProgrammeYear.objects.get_or_create(year=2025, defaults={"name": "Program 2025"})[0]
+
+
+def make_batch(centre, programme_year, *, status="open", capacity=16, start=datetime.date(2025, 3, 3),
+               end=datetime.date(2025, 3, 28), number=None, package=None):
+    from kompeten.programmes.models import Batch, TrainingPackage, Vocation
+    from kompeten.programmes.services import generate_sessions
+
+    if package is None:
+        vocation = Vocation.objects.filter(centres=centre).order_by("code").first()
+        package, _created = TrainingPackage.objects.get_or_create(
+            centre=centre, code=vocation.code, defaults={"vocation": vocation, "name": vocation.name, "hours": 160})
+    number = number or Batch.objects.filter(package=package).count() + 1
+    batch = Batch.objects.create(programme_year=programme_year, centre=centre, package=package, number=number,
+                                 start_date=start, end_date=end, capacity=capacity, status=status)
+    generate_sessions(batch)
+    return batch
+
+
+@pytest.fixture
+def batch_balikpapan(balikpapan, programme_year):
+    return make_batch(balikpapan, programme_year)
+
+
+@pytest.fixture
+def batch_bontang(bontang, programme_year):
+    return make_batch(bontang, programme_year)

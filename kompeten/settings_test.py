@@ -1,5 +1,7 @@
 """Settings for the test suite: the production settings with fast hashing and plain HTTP."""
 
+import os
+
 from kompeten.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,4 +17,5 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
 # SQLite tests use a file database, so that threads with their own connections share it (the seat race).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kompeten.sqlite3")}  # noqa: F405
+    # One file per test process, so that concurrent test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-kompeten-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -7,7 +7,8 @@ urlpatterns = [
     path("akun/", include("kompeten.accounts.urls")),
     path("pencari-kerja/", include("kompeten.registry.urls")),
     path("referensi/", include("kompeten.reference.urls")),
-    path("pusat/", include("kompeten.programmes.urls")),
+    path("program/", include("kompeten.programmes.urls")),
+    path("pelatihan/", include("kompeten.training.urls")),
     path("audit/", include("kompeten.audit.urls")),
 ]
 

@@ -4,8 +4,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from kompeten.accounts.models import Role
-from kompeten.programmes.models import TrainingCentre
+from kompeten.programmes.models import Batch, ProgrammeYear, TrainingCentre
 from kompeten.registry.models import Person
+from kompeten.training.models import Enrolment, EnrolmentStatus
 
 
 @require_GET
@@ -28,7 +29,30 @@ def home(request):
         .order_by("name")
     )
     persons = Person.objects.visible_to(user)
+    year = ProgrammeYear.objects.order_by("-year").first()
+    targets = {}
+    if year:
+        for target in year.targets.filter(sector__isnull=True, centre__isnull=False):
+            targets.setdefault(target.centre_id, {})[target.kind] = target.number
+    realised = dict(
+        Enrolment.objects.filter(batch__programme_year=year, status=EnrolmentStatus.COMPLETED)
+        .values_list("batch__centre").annotate(n=Count("id")).values_list("batch__centre", "n")
+    ) if year else {}
+    in_training = dict(
+        Enrolment.objects.filter(batch__programme_year=year, status=EnrolmentStatus.ENROLLED)
+        .values_list("batch__centre").annotate(n=Count("id")).values_list("batch__centre", "n")
+    ) if year else {}
+    centres = list(centres)
+    for centre in centres:
+        centre.target_trained = targets.get(centre.pk, {}).get("trained")
+        centre.target_certified = targets.get(centre.pk, {}).get("certified")
+        centre.trained = realised.get(centre.pk, 0)
+        centre.in_training = in_training.get(centre.pk, 0)
+        centre.trained_percent = round(100 * centre.trained / centre.target_trained) if centre.target_trained else None
+    batches = Batch.objects.visible_to(user).filter(programme_year=year)
     context = {
+        "year": year,
+        "batch_counts": dict(batches.values_list("status").annotate(n=Count("id")).values_list("status", "n")),
         "centres": centres,
         "person_count": persons.count(),
         "to_confirm": persons.exclude(nik_warnings=[]).filter(nik_confirmed_at__isnull=True).count(),

@@ -58,7 +58,10 @@ class PersonQuerySet(models.QuerySet):
             return self
         condition = Q(user=user)
         if user.centre_ids:
-            condition |= Q(registered_centre__in=user.centre_ids)
+            from kompeten.training.models import Enrolment
+
+            participants = Enrolment.objects.filter(batch__centre__in=user.centre_ids).values("person_id")
+            condition |= Q(registered_centre__in=user.centre_ids) | Q(pk__in=participants)
         return self.filter(condition)
 
     def never_trained(self):

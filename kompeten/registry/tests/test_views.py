@@ -223,3 +223,16 @@ class TestExport:
         assert "'=HYPERLINK" in body and "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
         assert person_bontang.nik not in body
         assert AuditEntry.objects.filter(action="export").count() == 1
+
+
+def test_operator_sees_participants_registered_elsewhere(client, operator_balikpapan, batch_balikpapan,
+                                                         person_bontang):
+    from kompeten.training.models import Enrolment
+
+    client.force_login(operator_balikpapan)
+    url = reverse("registry:person_detail", args=[person_bontang.pk])
+    assert client.get(url).status_code == 404
+    Enrolment.objects.create(batch=batch_balikpapan, person=person_bontang, source="operator")
+    assert client.get(url).status_code == 200
+    # Seeing is not editing: the person's record belongs to the centre that registered them.
+    assert client.get(reverse("registry:person_edit", args=[person_bontang.pk])).status_code == 404

@@ -1,0 +1,38 @@
+import pytest
+from django.urls import reverse
+
+from kompeten.programmes.models import Target
+from kompeten.training.models import Enrolment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_sees_landing(client):
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    assert reverse("registry:register") in response.content.decode()
+
+
+def test_job_seeker_goes_to_own_profile(client, job_seeker):
+    client.force_login(job_seeker)
+    assert client.get(reverse("core:home"))["Location"] == reverse("registry:my_profile")
+
+
+def test_operator_dashboard_counts_own_centre_against_target(client, operator_balikpapan, balikpapan,
+                                                             batch_balikpapan, person_balikpapan, person_bontang):
+    Target.objects.create(programme_year=batch_balikpapan.programme_year, kind="trained", centre=balikpapan,
+                          number=4)
+    Enrolment.objects.create(batch=batch_balikpapan, person=person_balikpapan, source="operator", status="completed")
+    client.force_login(operator_balikpapan)
+    response = client.get(reverse("core:home"))
+    centres = response.context["centres"]
+    assert [c.pk for c in centres] == [balikpapan.pk]
+    assert centres[0].trained == 1 and centres[0].target_trained == 4 and centres[0].trained_percent == 25
+    assert response.context["person_count"] == 1
+
+
+def test_language_switch_to_english(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+    assert response.status_code == 200
+    assert response.wsgi_request.LANGUAGE_CODE == "en"
+    assert '<html lang="en">' in response.content.decode()
