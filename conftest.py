@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 
-PASSWORD = "kata-sandi-uji-123"
+PASSWORD = "kata-sandi-uji-123"  # noqa: S105 (test accounts only)
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +97,7 @@ def job_seeker(db):
     from kompeten.programmes.models import TrainingCentre
 
     user = make_user("siti@example.test", "job_seeker", full_name="Siti Aminah")
-    person = make_person(user=user, registered_centre=TrainingCentre.objects.get(code="blki_balikpapan"),
+    make_person(user=user, registered_centre=TrainingCentre.objects.get(code="blki_balikpapan"),
                          source="self")
     user.refresh_from_db()
     return user

@@ -124,7 +124,8 @@ class Membership(models.Model):
                 condition=(
                     Q(role="centre_operator", centre__isnull=False, company__isnull=True)
                     | Q(role="company_user", company__isnull=False, centre__isnull=True)
-                    | Q(role__in=["province_admin", "assessor", "job_seeker"], centre__isnull=True, company__isnull=True)
+                    | Q(role__in=["province_admin", "assessor", "job_seeker"], centre__isnull=True,
+                        company__isnull=True)
                 ),
             ),
             models.UniqueConstraint(fields=["user", "centre"], condition=Q(role="centre_operator"),

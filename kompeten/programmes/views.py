@@ -18,7 +18,7 @@ from kompeten.programmes.access import get_batch_for_user, get_package_for_user
 from kompeten.programmes.forms import BatchForm, CapacityForm, PackageForm, TargetForm
 from kompeten.programmes.models import Batch, BatchStatus, ProgrammeYear, Target, TrainingCentre, TrainingPackage
 from kompeten.reference.models import Sector
-from kompeten.training.models import Enrolment, EnrolmentStatus
+from kompeten.training.models import EnrolmentStatus
 from kompeten.training.services import attendance_percentages, seats_taken
 
 
@@ -167,7 +167,8 @@ def batch_list(request):
 def batch_calendar(request):
     today = timezone.localdate()
     try:
-        first = datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        first = datetime.date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)
     days_in_month = calendar.monthrange(first.year, first.month)[1]

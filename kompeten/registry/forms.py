@@ -20,6 +20,9 @@ PERSON_FIELDS = [
 ]
 
 
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
 def district_choices():
     districts = Region.objects.filter(level=Region.Level.DISTRICT).select_related("parent").order_by("parent", "name")
     return [("", "—")] + [(d.code, f"{d.name} — {d.parent.name}") for d in districts]
@@ -118,8 +121,8 @@ class RegistrationForm(PersonForm):
     """Self-registration: the person's data, a login and the consents."""
 
     login_email = forms.EmailField(label=_("Email for logging in"), required=False)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs=NEW_PASSWORD))
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs=NEW_PASSWORD))
     consent_registry = forms.BooleanField(
         label=Consent.Purpose.REGISTRY.label, required=True,
         error_messages={"required": _("Registration needs this consent.")},

@@ -1,5 +1,4 @@
 from django.contrib import messages
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
