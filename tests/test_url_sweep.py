@@ -92,9 +92,8 @@ def test_every_url_pattern_is_classified():
 
 @pytest.fixture
 def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan):
-    from kompeten.training.models import Enrolment
-
     from kompeten.programmes.models import Target
+    from kompeten.training.models import Enrolment
 
     enrolment = Enrolment.objects.create(batch=batch_balikpapan, person=person_balikpapan, source="operator")
     target = Target.objects.create(programme_year=batch_balikpapan.programme_year, kind="certified",
