@@ -6,6 +6,10 @@ Faker generators of its own, so adding a step never changes what another one mak
 second time. Later issues add their own steps to ``load_demo()``.
 
 Demo rows are bulk-created without audit entries; they carry ``source="demo"`` / ``channel="demo"``.
+
+The programme steps (year and targets, packages, batches, enrolments, attendance, outcomes) show the
+2025 programme as it stood on DEMO_TODAY, whatever the machine's clock says: batch statuses follow
+from their dates relative to that day, and nothing is dated after it.
 """
 
 from __future__ import annotations
@@ -14,17 +18,30 @@ import csv
 import datetime
 import random
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from faker import Faker
 
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.apprenticeships.models import Company
 from kompeten.assessment.models import Lsp
-from kompeten.programmes.models import TrainingCentre, Vocation
+from kompeten.programmes.models import (
+    Batch,
+    BatchSession,
+    BatchStatus,
+    FundingSource,
+    ProgrammeYear,
+    Target,
+    TrainingCentre,
+    TrainingPackage,
+    Vocation,
+)
+from kompeten.programmes.services import DEFAULT_HOURS, generate_sessions
 from kompeten.reference.loader import DATA
 from kompeten.reference.models import EducationLevel, Kbli, Region
 from kompeten.registry.models import (
@@ -38,9 +55,21 @@ from kompeten.registry.models import (
 )
 from kompeten.registry.nik import make_nik
 from kompeten.registry.services import CONSENT_TEXT_VERSION
+from kompeten.training.models import (
+    ATTENDED,
+    Attendance,
+    AttendanceStatus,
+    DropoutReason,
+    Enrolment,
+    EnrolmentSource,
+    EnrolmentStatus,
+)
 
 SEED = 2025
 DEFAULT_PERSONS = 5000
+# The demo is a snapshot of the 2025 programme year as it stood on this day (not the machine's clock):
+# batch statuses, attendance and outcomes all follow from it.
+DEMO_TODAY = datetime.date(2025, 9, 15)
 DEMO_PASSWORD = "kompeten-demo-2025"  # noqa: S105 - the published password of the demo accounts
 DEMO_DOMAIN = "kompeten.demo"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
@@ -214,8 +243,12 @@ def _faker(step: str) -> Faker:
 
 
 @transaction.atomic
-def load_demo(*, persons: int = DEFAULT_PERSONS) -> dict[str, int]:
-    """Load the demo data set (reference data must be loaded). Returns the rows created per step."""
+def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> dict[str, int]:
+    """Load the demo data set (reference data must be loaded). Returns the rows created per step.
+
+    ``batch_share`` scales the batch plan (BATCH_PLAN) down for tests; each centre keeps at least one
+    batch per sector it offers.
+    """
     return {
         "vocations": offer_example_vocations(),
         "lsp": make_lsp(),
@@ -223,6 +256,12 @@ def load_demo(*, persons: int = DEFAULT_PERSONS) -> dict[str, int]:
         "users": make_users(),
         "persons": make_persons(persons),
         "job_seeker": make_job_seeker_account(),
+        "programme_year": make_programme_year(),
+        "packages": make_packages(),
+        "batches": make_batches(batch_share),
+        "enrolments": make_enrolments(),
+        "attendance": make_attendance(),
+        "completed": complete_demo_batches(),
     }
 
 
@@ -503,3 +542,476 @@ def make_persons(count: int = DEFAULT_PERSONS) -> int:
     ]
     Consent.objects.bulk_create(consents, batch_size=500)
     return len(people)
+
+
+# --- the 2025 programme: year and targets, packages, batches, enrolments, attendance, outcomes ------
+
+PROGRAMME_YEAR = 2025
+PROGRAMME_NAME = "Program Pelatihan Berbasis Kompetensi Kaltim 2025"
+PROGRAMME_NOTES = ("Target 1.500 pencari kerja tersertifikasi (BLKI Balikpapan 1.000, BLKI Bontang 500) "
+                   "dan sekitar 400 peserta pemagangan.")
+CLASS_SIZE = 16
+
+# Classes (angkatan) per centre and sector: 63 at Balikpapan and 32 at Bontang, 16 seats each, so the
+# trained targets are 1,008 and 512. Housekeeping has the fewest; "other" are the centres' own programmes.
+BATCH_PLAN = {
+    BALIKPAPAN: {"mining": 14, "construction": 14, "trade": 12, "motorcycle_repair": 10, "housekeeping": 5,
+                 "other": 8},
+    BONTANG: {"construction": 9, "trade": 8, "motorcycle_repair": 6, "housekeeping": 3, "other": 6},
+}
+CERTIFIED_TOTAL = 1500  # project_targets_2025 in reference/data/vocations.json
+CERTIFIED_BY_CENTRE = {BALIKPAPAN: 1000, BONTANG: 500}
+CERTIFIED_BY_SECTOR = {"mining": 200, "trade": 280, "motorcycle_repair": 230, "construction": 330,
+                       "housekeeping": 110}  # 1,150 of the 1,500; the rest from the other programmes
+APPRENTICES_PLACED = 400
+
+# Requirements of the reported 2023 intake: 18-35 years, SMP to SMA/SMK (diploma accepted, sarjana not),
+# KTP Kaltim, not in school and not working. The office programmes also take graduates.
+MIN_AGE, MAX_AGE = 18, 35
+MIN_EDUCATION, MAX_EDUCATION = "SMP", "D3"
+OPEN_TO_GRADUATES = {"administrasi_perkantoran", "sekretaris_junior"}
+DEFAULT_PACKAGE_HOURS = 240
+ATTENDANCE_THRESHOLD = 80
+
+FIRST_START = datetime.date(2025, 2, 3)  # the first Monday of February
+LAST_START = datetime.date(2025, 11, 24)
+LAST_END = datetime.date(2025, 12, 19)  # every class ends before the Christmas holidays
+PLANNED_ON = datetime.date(2025, 1, 6)  # the year's classes were planned in the first weeks of January
+SELECTING_DAYS = 14  # a class starting within two weeks of DEMO_TODAY is in selection ...
+OPEN_DAYS = 42  # ... within six weeks it is open for registration; later ones are planned
+CLOSED_BEFORE = datetime.date(2025, 4, 30)  # about half the classes that ended by then are closed
+APBN_SHARE = 0.2
+
+# National holidays and cuti bersama 2025 on weekdays (SKB 3 Menteri): no sessions on these days.
+HOLIDAYS_2025 = frozenset(datetime.date(2025, month, day) for month, day in [
+    (1, 1), (1, 27), (1, 28), (1, 29), (3, 28), (3, 31), (4, 1), (4, 2), (4, 3), (4, 4), (4, 7), (4, 18),
+    (5, 1), (5, 12), (5, 13), (5, 29), (5, 30), (6, 6), (6, 9), (6, 27), (8, 18), (9, 5), (12, 25), (12, 26),
+])
+
+WORKSHOPS = {
+    "mekanik_dasar_alat_berat": "Workshop Alat Berat",
+    "operator_excavator": "Lapangan Praktik Alat Berat",
+    "operator_dump_truck": "Lapangan Praktik Alat Berat",
+    "plate_welder_smaw_3g": "Workshop Las",
+    "instalasi_listrik_bangunan_sederhana": "Workshop Listrik",
+    "otomasi_listrik_industri": "Workshop Listrik",
+    "tukang_pasang_bata": "Workshop Bangunan",
+    "tukang_kayu_konstruksi": "Workshop Bangunan",
+    "scaffolder": "Workshop Bangunan",
+    "pemeliharaan_sepeda_motor_injeksi": "Workshop Otomotif Sepeda Motor",
+    "kendaraan_ringan_injeksi": "Workshop Otomotif",
+    "pramuniaga_ritel": "Lab Ritel",
+    "kasir_ritel": "Lab Ritel",
+    "staf_gudang": "Ruang Tata Niaga",
+    "housekeeping_room_attendant": "Mock-up Room Tata Graha",
+    "cleaning_service": "Ruang Tata Graha",
+    "teknisi_ac_residensial": "Workshop Refrigerasi",
+    "operator_mesin_bubut": "Workshop Teknologi Mekanik",
+    "pembuatan_roti_kue": "Dapur Processing",
+    "barista": "Dapur Processing",
+    "menjahit_pakaian": "Workshop Garmen",
+    "budidaya_hidroponik": "Greenhouse Pertanian",
+    "sekretaris_junior": "Lab Komputer",
+    "administrasi_perkantoran": "Lab Komputer",
+}
+
+INSTRUCTOR_DEGREES = ["", "", "", ", S.T.", ", A.Md.", ", S.Pd.", ", S.Tr."]
+
+# Attendance: the share of participants who leave mid-way, and how often the others miss a day.
+DROPOUT_SHARE = 0.05
+ABSENCE_PROFILES = {0.02: 80, 0.06: 15, 0.15: 5}  # chance to miss a session: weight
+LATE_SHARE = 0.06
+EXCUSED_OF_MISSED = 0.4
+FINAL_TEST_FAIL_SHARE = 0.015
+DROPOUT_REASONS = {DropoutReason.FOUND_WORK: 50, DropoutReason.MOVED: 20, DropoutReason.HEALTH: 30}
+CHUNK = 5000
+
+STAFFED_STATUSES = [BatchStatus.SELECTING, BatchStatus.RUNNING, BatchStatus.COMPLETED, BatchStatus.CLOSED]
+STARTED_STATUSES = [BatchStatus.RUNNING, BatchStatus.COMPLETED, BatchStatus.CLOSED]
+FINISHED_STATUSES = [BatchStatus.COMPLETED, BatchStatus.CLOSED]
+
+
+def _at(day: datetime.date, clock: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, clock), timezone.get_default_timezone())
+
+
+@contextmanager
+def _given_timestamps(model, *names: str):
+    """Let bulk_create keep the auto_now / auto_now_add values we set (the demo is dated in 2025)."""
+    fields = [model._meta.get_field(name) for name in names]
+    saved = [(field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def _bulk_create(model, rows: list) -> None:
+    for start in range(0, len(rows), CHUNK):
+        model.objects.bulk_create(rows[start:start + CHUNK], batch_size=CHUNK)
+
+
+def _programme_year() -> ProgrammeYear | None:
+    return ProgrammeYear.objects.filter(year=PROGRAMME_YEAR).first()
+
+
+def _operators() -> dict[int, int]:
+    """centre id -> user id of the demo operator of that centre (who enrols and marks attendance)."""
+    emails = {u.email: u.centre for u in STAFF_USERS if u.role == Role.CENTRE_OPERATOR}
+    centres = dict(TrainingCentre.objects.filter(code__in=BOTH).values_list("code", "pk"))
+    users = User.objects.filter(email__in=emails).values_list("email", "pk")
+    return {centres[emails[email]]: pk for email, pk in users if emails[email] in centres}
+
+
+def make_programme_year() -> int:
+    """The 2025 programme year and its targets; returns the rows added."""
+    year, created = ProgrammeYear.objects.get_or_create(
+        year=PROGRAMME_YEAR, defaults={"name": PROGRAMME_NAME, "notes": PROGRAMME_NOTES})
+    centres = dict(TrainingCentre.objects.filter(code__in=BOTH).values_list("code", "pk"))
+    kind = Target.Kind
+    wanted = [(kind.CERTIFIED, None, None, CERTIFIED_TOTAL),
+              (kind.APPRENTICES_PLACED, None, None, APPRENTICES_PLACED)]
+    wanted += [(kind.CERTIFIED, centres[code], None, n) for code, n in CERTIFIED_BY_CENTRE.items()]
+    wanted += [(kind.TRAINED, centres[code], None, sum(plan.values()) * CLASS_SIZE)
+               for code, plan in BATCH_PLAN.items()]
+    wanted += [(kind.CERTIFIED, None, sector, n) for sector, n in CERTIFIED_BY_SECTOR.items()]
+    existing = set(year.targets.values_list("kind", "centre_id", "sector_id"))
+    new = [Target(programme_year=year, kind=k, centre_id=centre, sector_id=sector, number=n)
+           for k, centre, sector, n in wanted if (k, centre, sector) not in existing]
+    Target.objects.bulk_create(new)
+    return int(created) + len(new)
+
+
+def make_packages() -> int:
+    """One training package per vocation offered at each centre, with the reported entry requirements."""
+    province = Region.objects.filter(code=PROVINCE).first()
+    levels = set(EducationLevel.objects.values_list("code", flat=True))
+    low = MIN_EDUCATION if MIN_EDUCATION in levels else None
+    high = MAX_EDUCATION if MAX_EDUCATION in levels else None
+    existing = set(TrainingPackage.objects.values_list("centre_id", "code"))
+    new = []
+    for centre in TrainingCentre.objects.filter(code__in=BOTH).order_by("code"):
+        for vocation in centre.vocations.order_by("code"):
+            if (centre.pk, vocation.code) in existing:
+                continue
+            new.append(TrainingPackage(
+                centre=centre, vocation=vocation, code=vocation.code, name=vocation.name,
+                hours=vocation.typical_hours or DEFAULT_PACKAGE_HOURS, class_size=CLASS_SIZE,
+                attendance_threshold=ATTENDANCE_THRESHOLD, has_final_test=True,
+                min_age=MIN_AGE, max_age=MAX_AGE,
+                min_education_id=low, max_education_id=None if vocation.code in OPEN_TO_GRADUATES else high,
+                domicile=province, require_not_in_school=True, require_not_working=True,
+            ))
+    TrainingPackage.objects.bulk_create(new)
+    return len(new)
+
+
+def package_weeks(hours: int) -> int:
+    """Weeks a class of the package runs: about 32 hours (JP) a week, at least two weeks."""
+    return max(2, round(hours / 32))
+
+
+def class_end(start: datetime.date, hours: int) -> datetime.date:
+    """The Friday of the class's last week (classes start on a Monday)."""
+    return start + datetime.timedelta(days=7 * package_weeks(hours) - 3)
+
+
+def batch_status(start: datetime.date, end: datetime.date) -> str:
+    """A class's status on DEMO_TODAY from its dates (whether a completed one is closed is decided apart)."""
+    if end < DEMO_TODAY:
+        return BatchStatus.COMPLETED
+    if start <= DEMO_TODAY:
+        return BatchStatus.RUNNING
+    days = (start - DEMO_TODAY).days
+    if days <= SELECTING_DAYS:
+        return BatchStatus.SELECTING
+    if days <= OPEN_DAYS:
+        return BatchStatus.OPEN
+    return BatchStatus.PLANNED
+
+
+def _spread(rng: random.Random, packages: list) -> list[tuple[TrainingPackage, datetime.date]]:
+    """Start Mondays for one centre's classes, evenly over FIRST_START..LAST_START; none ends after
+    LAST_END."""
+    weeks = (LAST_START - FIRST_START).days // 7 + 1
+    count = len(packages)
+    slots = [round(i * (weeks - 1) / (count - 1)) for i in range(count)] if count > 1 else [weeks // 2]
+
+    def latest(package) -> int:
+        return (LAST_END - class_end(FIRST_START, package.hours)).days // 7
+
+    remaining = list(packages)
+    rng.shuffle(remaining)
+    placed = []
+    for slot in reversed(slots):  # the late slots first: only the shorter packages fit them
+        fitting = [p for p in remaining if latest(p) >= slot] or [max(remaining, key=latest)]
+        package = rng.choice(fitting)
+        remaining.remove(package)
+        placed.append((package, FIRST_START + datetime.timedelta(weeks=min(slot, latest(package)))))
+    return sorted(placed, key=lambda item: (item[1], item[0].code))
+
+
+def _plan_packages(centre: TrainingCentre, share: float) -> list[TrainingPackage]:
+    """The packages of the centre's classes per BATCH_PLAN (scaled by share), taken in turn per sector."""
+    by_sector = defaultdict(list)
+    for package in (TrainingPackage.objects.filter(centre=centre, is_active=True).select_related("vocation")
+                    .order_by("vocation__is_example", "code")):
+        by_sector[package.vocation.sector_id].append(package)
+    chosen = []
+    for sector, planned in BATCH_PLAN[centre.code].items():
+        offered = by_sector.get(sector)
+        if offered:
+            chosen += [offered[i % len(offered)] for i in range(max(1, round(planned * share)))]
+    return chosen
+
+
+def make_batches(share: float = 1.0) -> int:
+    """The 2025 classes (angkatan) per BATCH_PLAN with their sessions (no national holidays), in their
+    status on DEMO_TODAY."""
+    year = _programme_year()
+    if year is None or Batch.objects.filter(programme_year=year).exists():
+        return 0
+    rng, fake = _rng("batches"), _faker("batches")
+    created = []
+    for centre in TrainingCentre.objects.filter(code__in=BATCH_PLAN).order_by("code"):
+        chosen = _plan_packages(centre, share)
+        if not chosen:
+            continue
+        instructors = {p.pk: ", ".join(_instructor(fake, rng) for _ in range(rng.choice((1, 2, 2))))
+                       for p in sorted(set(chosen), key=lambda p: p.code)}
+        numbers: dict[int, int] = defaultdict(int)
+        batches = []
+        for package, start in _spread(rng, chosen):
+            numbers[package.pk] += 1
+            number, end = numbers[package.pk], class_end(start, package.hours)
+            status = batch_status(start, end)
+            if status == BatchStatus.COMPLETED and end <= CLOSED_BEFORE and rng.random() < 0.5:
+                status = BatchStatus.CLOSED
+            planned_on = PLANNED_ON + datetime.timedelta(days=rng.randrange(14))
+            changed_on = min(DEMO_TODAY, {  # the day of the last status change
+                BatchStatus.CLOSED: end + datetime.timedelta(days=14), BatchStatus.COMPLETED: end,
+                BatchStatus.RUNNING: start,
+                BatchStatus.SELECTING: start - datetime.timedelta(days=SELECTING_DAYS),
+                BatchStatus.OPEN: start - datetime.timedelta(days=OPEN_DAYS),
+            }.get(status, planned_on))
+            workshop = WORKSHOPS.get(package.code, f"Workshop {package.vocation.kejuruan or package.name}")
+            batches.append(Batch(
+                programme_year=year, centre=centre, package=package, number=number, start_date=start,
+                end_date=end, capacity=package.class_size, instructors=instructors[package.pk],
+                location=f"{workshop} {1 + (number - 1) % 2}",
+                funding_source=FundingSource.APBN if rng.random() < APBN_SHARE else FundingSource.APBD,
+                status=status, created_at=_at(planned_on, datetime.time(9, rng.randrange(60))),
+                updated_at=_at(max(planned_on, changed_on), datetime.time(10, rng.randrange(60))),
+            ))
+        _cancel_one(rng, centre.code, batches)
+        with _given_timestamps(Batch, "created_at", "updated_at"):
+            created += Batch.objects.bulk_create(batches)
+    for batch in created:
+        if batch.status != BatchStatus.CANCELLED:  # a cancelled class keeps no timetable
+            generate_sessions(batch, by=None, holidays=HOLIDAYS_2025)
+    return len(created)
+
+
+def _instructor(fake: Faker, rng: random.Random) -> str:
+    if rng.random() < 0.7:
+        name = f"{fake.first_name_male()} {fake.last_name_male()}"
+    else:
+        name = f"{fake.first_name_female()} {fake.last_name_female()}"
+    return name + rng.choice(INSTRUCTOR_DEGREES)
+
+
+def _cancel_one(rng: random.Random, centre_code: str, batches: list[Batch]) -> None:
+    """One class per centre was cancelled: at Balikpapan one due to start in spring (too few applicants),
+    at Bontang one of the planned ones."""
+    if centre_code == BALIKPAPAN:
+        pool = [b for b in batches if b.status in FINISHED_STATUSES and b.start_date.month in (4, 5)]
+    else:
+        pool = [b for b in batches if b.status == BatchStatus.PLANNED]
+    if len(pool) > 1:
+        batch = rng.choice(pool)
+        batch.status = BatchStatus.CANCELLED
+        cancelled_on = min(batch.start_date - datetime.timedelta(days=7), DEMO_TODAY - datetime.timedelta(days=4))
+        batch.updated_at = _at(cancelled_on, datetime.time(14, 0))
+
+
+def _age(birth_date: datetime.date, day: datetime.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _eligible(package: TrainingPackage, levels: dict[str, int], start: datetime.date, person: tuple) -> bool:
+    """The package's entry requirements (age at the start, education, not in school, not working)."""
+    _pk, birth_date, education, employment, _registered = person
+    age = _age(birth_date, start)
+    if (package.min_age and age < package.min_age) or (package.max_age and age > package.max_age):
+        return False
+    if education in levels:
+        if package.min_education_id and levels[education] < levels[package.min_education_id]:
+            return False
+        if package.max_education_id and levels[education] > levels[package.max_education_id]:
+            return False
+    if package.require_not_working and employment == EmploymentStatus.EMPLOYED:
+        return False
+    return not (package.require_not_in_school and employment == EmploymentStatus.STUDENT)
+
+
+def make_enrolments() -> int:
+    """16 participants (a few classes 14-15) for every class in selection, running or finished, from the
+    persons registered at its centre before the enrolment day: never-trained persons first, then the
+    eligible ones; nobody is enrolled twice. The demo job seeker's own person is left free."""
+    year = _programme_year()
+    if year is None:
+        return 0
+    batches = list(Batch.objects.filter(programme_year=year, status__in=STAFFED_STATUSES)
+                   .filter(enrolments__isnull=True).select_related("package")
+                   .order_by("start_date", "centre__code", "package__code", "number"))
+    if not batches:
+        return 0
+    rng = _rng("enrolments")
+    levels = dict(EducationLevel.objects.values_list("code", "order"))
+    used = set(Enrolment.objects.values_list("person_id", flat=True))
+    trained = set(Person.objects.filter(declared_prior_training=True).values_list("pk", flat=True))
+    trained |= set(PriorTraining.objects.values_list("person_id", flat=True))
+    pools: dict[int, list[tuple]] = defaultdict(list)
+    persons = (Person.objects.filter(registered_centre__isnull=False, user__isnull=True).order_by("pk")
+               .values_list("pk", "birth_date", "education_id", "employment_status", "created_at",
+                            "registered_centre_id"))
+    for *person, centre_id in persons:
+        if person[0] not in used:
+            pools[centre_id].append(tuple(person))
+    tiebreak = {person[0]: rng.random() for pool in pools.values() for person in pool}
+    operators = _operators()
+    new = []
+    for batch in batches:
+        size = batch.capacity if rng.random() > 0.1 else batch.capacity - rng.randint(1, 2)
+        enrolled_on = batch.start_date - datetime.timedelta(days=rng.randint(5, 12))
+        enrolled_on = min(enrolled_on, DEMO_TODAY - datetime.timedelta(days=1))
+        before = _at(enrolled_on, datetime.time(0, 0))
+        candidates = [p for p in pools[batch.centre_id] if p[0] not in used and p[4] < before]
+        candidates.sort(key=lambda p, b=batch: (
+            p[0] in trained, not _eligible(b.package, levels, b.start_date, p), tiebreak[p[0]]))
+        for person in candidates[:size]:
+            used.add(person[0])
+            clock = datetime.time(rng.randint(8, 15), rng.randrange(60))
+            new.append(Enrolment(batch=batch, person_id=person[0], status=EnrolmentStatus.ENROLLED,
+                                 source=EnrolmentSource.SELECTION, enrolled_at=_at(enrolled_on, clock),
+                                 enrolled_by_id=operators.get(batch.centre_id)))
+    with _given_timestamps(Enrolment, "enrolled_at"):
+        _bulk_create(Enrolment, new)
+    return len(new)
+
+
+def _marks(rng: random.Random, sessions: int) -> list[str]:
+    """One participant's marks for the sessions held: a few leave mid-way (absent from a day on)."""
+    missing = _pick(rng, ABSENCE_PROFILES)
+    leaves = sessions
+    if sessions >= 5 and rng.random() < DROPOUT_SHARE:
+        leaves = rng.randint(sessions // 5, sessions * 7 // 10)
+    marks = []
+    for index in range(sessions):
+        if index >= leaves:
+            marks.append(AttendanceStatus.ABSENT)
+        elif rng.random() < missing:
+            excused = rng.random() < EXCUSED_OF_MISSED
+            marks.append(AttendanceStatus.EXCUSED if excused else AttendanceStatus.ABSENT)
+        else:
+            marks.append(AttendanceStatus.LATE if rng.random() < LATE_SHARE else AttendanceStatus.PRESENT)
+    return marks
+
+
+def make_attendance() -> int:
+    """A mark per participant and session held by DEMO_TODAY in the classes that started: mostly present,
+    some late, few excused or absent; about 5 % leave mid-way."""
+    year = _programme_year()
+    if year is None:
+        return 0
+    marked = set(Attendance.objects.filter(session__batch__programme_year=year)
+                 .values_list("session__batch_id", flat=True).distinct())
+    started = Batch.objects.filter(programme_year=year, status__in=STARTED_STATUSES).order_by("pk")
+    batches = [(pk, centre) for pk, centre in started.values_list("pk", "centre_id") if pk not in marked]
+    ids = [pk for pk, _centre in batches]
+    sessions: dict[int, list[tuple]] = defaultdict(list)
+    held = BatchSession.objects.filter(batch_id__in=ids, date__lte=DEMO_TODAY).order_by("batch_id", "date")
+    for batch_id, *session in held.values_list("batch_id", "pk", "date", "end_time"):
+        sessions[batch_id].append(session)
+    participants: dict[int, list[int]] = defaultdict(list)
+    enrolled = Enrolment.objects.filter(batch_id__in=ids).order_by("pk")
+    for batch_id, pk in enrolled.values_list("batch_id", "pk"):
+        participants[batch_id].append(pk)
+    rng = _rng("attendance")
+    operators = _operators()
+    rows, total = [], 0
+    with _given_timestamps(Attendance, "recorded_at"):
+        for batch_id, centre_id in batches:
+            days = sessions[batch_id]
+            for enrolment_id in participants[batch_id]:
+                for (session_id, day, end_time), status in zip(days, _marks(rng, len(days)), strict=True):
+                    rows.append(Attendance(
+                        enrolment_id=enrolment_id, session_id=session_id, status=status,
+                        recorded_by_id=operators.get(centre_id), recorded_at=_at(day, end_time)))
+            if len(rows) >= CHUNK:
+                _bulk_create(Attendance, rows)
+                total, rows = total + len(rows), []
+        _bulk_create(Attendance, rows)
+    return total + len(rows)
+
+
+def _percent(attended: int, held: int) -> Decimal:
+    """As training.services.attendance_percentages."""
+    return (Decimal(100 * attended) / held).quantize(Decimal("0.1"), ROUND_HALF_UP) if held else Decimal(0)
+
+
+def _outcome(rng: random.Random, package: TrainingPackage, marks: list[str], held: int) -> tuple:
+    """(status, reason, final_test_passed, attendance_percent) of one participant of a finished class."""
+    percent = _percent(sum(1 for status in marks if status in ATTENDED), held)
+    absent_at_end = 0
+    for status in reversed(marks):
+        if status != AttendanceStatus.ABSENT:
+            break
+        absent_at_end += 1
+    left = 3 <= absent_at_end < len(marks)  # stopped coming mid-way
+    ok_attendance = percent >= package.attendance_threshold
+    passed = rng.random() >= FINAL_TEST_FAIL_SHARE if ok_attendance and not left else None
+    if ok_attendance and not left and (passed or not package.has_final_test):
+        return EnrolmentStatus.COMPLETED, "", passed, percent
+    if left:
+        reason = _pick(rng, DROPOUT_REASONS)
+    else:
+        reason = DropoutReason.FINAL_TEST if ok_attendance else DropoutReason.ATTENDANCE
+    return EnrolmentStatus.NOT_COMPLETED, reason, passed, percent
+
+
+def complete_demo_batches() -> int:
+    """The outcomes of the finished classes, as training.services.complete_batch records them: completed
+    with attendance >= the threshold and the final test passed, otherwise not completed with a reason
+    (those who left mid-way: found work, moved or health)."""
+    year = _programme_year()
+    if year is None:
+        return 0
+    pending = Enrolment.objects.filter(batch__programme_year=year, batch__status__in=FINISHED_STATUSES,
+                                       status=EnrolmentStatus.ENROLLED)
+    enrolments = list(pending.select_related("batch__package").order_by("pk"))
+    if not enrolments:
+        return 0
+    marks: dict[int, list[str]] = defaultdict(list)
+    rows = (Attendance.objects.filter(enrolment__in=[e.pk for e in enrolments], session__date__lte=DEMO_TODAY)
+            .order_by("enrolment_id", "session__date").values_list("enrolment_id", "status"))
+    for enrolment_id, status in rows:
+        marks[enrolment_id].append(status)
+    held = dict(BatchSession.objects.filter(batch__in={e.batch_id for e in enrolments}, date__lte=DEMO_TODAY)
+                .values("batch_id").annotate(n=models.Count("pk")).values_list("batch_id", "n"))
+    rng = _rng("completion")
+    outcomes: dict[tuple, list[int]] = defaultdict(list)
+    for enrolment in enrolments:
+        batch = enrolment.batch
+        outcome = _outcome(rng, batch.package, marks[enrolment.pk], held.get(batch.pk, 0))
+        completed_at = _at(batch.end_date, DEFAULT_HOURS[batch.end_date.weekday()][1])
+        outcomes[(*outcome, completed_at)].append(enrolment.pk)
+    # One UPDATE per distinct outcome: much faster than bulk_update's CASE expressions.
+    for (status, reason, passed, percent, completed_at), pks in outcomes.items():
+        Enrolment.objects.filter(pk__in=pks).update(
+            status=status, outcome_reason=reason, final_test_passed=passed, attendance_percent=percent,
+            completed_at=completed_at)
+    return len(enrolments)

@@ -1,38 +1,67 @@
 import datetime
+from collections import Counter
 from io import StringIO
 from unittest import mock
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import F, Q
 from django.test import RequestFactory, override_settings
 
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.apprenticeships.models import Company
 from kompeten.assessment.models import Lsp
 from kompeten.core import demo
-from kompeten.core.demo import DEMO_PASSWORD, JOB_SEEKER_EMAIL, STAFF_USERS, load_demo
-from kompeten.programmes.models import TrainingCentre, Vocation
+from kompeten.core.demo import DEMO_PASSWORD, DEMO_TODAY, JOB_SEEKER_EMAIL, STAFF_USERS, load_demo
+from kompeten.programmes.models import (
+    Batch,
+    BatchSession,
+    BatchStatus,
+    ProgrammeYear,
+    Target,
+    TrainingCentre,
+    TrainingPackage,
+    Vocation,
+)
+from kompeten.programmes.services import working_days
 from kompeten.reference.models import Sector
 from kompeten.reference.services import province_codes, regency_codes
 from kompeten.registry.models import Consent, Person, PersonSource, PriorTraining
 from kompeten.registry.nik import compare_with_person, parse_nik
+from kompeten.training.models import Attendance, Enrolment, EnrolmentStatus
+from kompeten.training.services import attendance_percentages
 
 PERSONS = 200
+SMALL_PLAN = 0.2  # of the batch plan, for the tests of persons
+# The programme tests: enough persons that every class is filled from the never-trained ones.
+PROGRAMME_PERSONS = 1200
+PROGRAMME_PLAN = 0.5
+NEVER_TRAINED = Q(declared_prior_training=False, prior_trainings__isnull=True)
+REASONS = {"attendance", "found_work", "moved", "health", "final_test"}
+FOCUS = {"mining", "trade", "motorcycle_repair", "construction", "housekeeping"}
 
 
 @pytest.fixture
 def loaded(db):
-    return load_demo(persons=PERSONS)
+    return load_demo(persons=PERSONS, batch_share=SMALL_PLAN)
+
+
+@pytest.fixture
+def programme(db):
+    return load_demo(persons=PROGRAMME_PERSONS, batch_share=PROGRAMME_PLAN)
 
 
 def table_counts():
-    models = [Person, PriorTraining, Consent, User, Membership, Company, Lsp, Vocation.centres.through]
+    models = [Person, PriorTraining, Consent, User, Membership, Company, Lsp, Vocation.centres.through,
+              ProgrammeYear, Target, TrainingPackage, Batch, BatchSession, Enrolment, Attendance]
     return {model.__name__: model.objects.count() for model in models}
 
 
 def test_counts(loaded):
     assert loaded.pop("vocations") > 0
+    for key in ("programme_year", "packages", "batches", "enrolments", "attendance", "completed"):
+        assert loaded.pop(key) > 0, key
     assert loaded == {"lsp": 1, "companies": 12, "users": len(STAFF_USERS), "persons": PERSONS,
                       "job_seeker": 1}
     assert Person.objects.filter(source=PersonSource.DEMO).count() == PERSONS
@@ -44,7 +73,7 @@ def test_counts(loaded):
 
 def test_running_twice_adds_nothing(loaded):
     before = table_counts()
-    again = load_demo(persons=PERSONS)
+    again = load_demo(persons=PERSONS, batch_share=SMALL_PLAN)
     assert set(again.values()) == {0}
     assert table_counts() == before
 
@@ -54,6 +83,7 @@ def test_persons_are_deterministic(loaded):
         return list(Person.objects.order_by("id").values_list("nik", "full_name", "phone", "village_id"))
 
     first = rows()
+    Enrolment.objects.all().delete()  # the demo enrolments protect their persons
     Person.objects.filter(source=PersonSource.DEMO).delete()
     assert demo.make_persons(PERSONS) == PERSONS
     assert rows() == first
@@ -141,3 +171,140 @@ def test_command_no_serve_for_real(db, tmp_path):
     assert Person.objects.count() == 20
     assert "runserver" not in out.getvalue()
     assert "http://" not in out.getvalue()
+
+
+# --- the 2025 programme ---------------------------------------------------------------------------
+
+
+def test_programme_year_targets_and_packages(programme):
+    year = ProgrammeYear.objects.get(year=2025)
+    assert year.name == "Program Pelatihan Berbasis Kompetensi Kaltim 2025"
+
+    def number(kind, centre=None, sector=None):
+        return Target.objects.get(programme_year=year, kind=kind, centre__code=centre, sector=sector).number
+
+    assert number("certified") == 1500
+    assert number("certified", "blki_balikpapan") == 1000
+    assert number("certified", "blki_bontang") == 500
+    assert number("trained", "blki_balikpapan") == 63 * 16
+    assert number("trained", "blki_bontang") == 32 * 16
+    assert number("apprentices_placed") == 400
+    sector_targets = year.targets.filter(kind="certified", centre=None, sector__isnull=False)
+    by_sector = dict(sector_targets.values_list("sector_id", "number"))
+    assert set(by_sector) == FOCUS
+    assert sum(by_sector.values()) <= 1500
+    assert min(by_sector, key=by_sector.get) == "housekeeping"
+
+    for centre in TrainingCentre.objects.filter(code__in=demo.BOTH):
+        packages = {p.vocation_id: p for p in centre.packages.select_related("vocation")}
+        assert set(packages) == set(centre.vocations.values_list("pk", flat=True))
+        for package in packages.values():
+            assert package.code == package.vocation.code and package.name == package.vocation.name
+            assert package.hours == (package.vocation.typical_hours or 240)
+            assert (package.class_size, package.attendance_threshold) == (16, 80)
+            assert (package.min_age, package.max_age, package.min_education_id) == (18, 35, "SMP")
+            assert package.has_final_test and package.domicile_id == "64"
+            assert package.require_not_in_school and package.require_not_working
+    assert TrainingPackage.objects.filter(max_education="D3").count() > TrainingPackage.objects.count() * 0.8
+
+
+def test_batches_cover_every_status_both_centres_and_the_focus_sectors(programme):
+    batches = list(Batch.objects.select_related("centre", "package__vocation"))
+    for code in demo.BOTH:
+        assert {b.status for b in batches if b.centre.code == code} == set(BatchStatus.values), code
+    assert {b.package.vocation.sector_id for b in batches} >= FOCUS
+    sectors = Counter(b.package.vocation.sector_id for b in batches)
+    assert sectors["housekeeping"] == min(sectors[s] for s in FOCUS)
+    numbers = Counter()
+    for batch in sorted(batches, key=lambda b: (b.start_date, b.package.code)):
+        numbers[batch.package_id] += 1
+        assert batch.number == numbers[batch.package_id]
+        assert batch.capacity == 16
+        assert batch.instructors and batch.location
+        assert batch.package.centre_id == batch.centre_id
+        assert datetime.date(2025, 2, 1) <= batch.start_date <= datetime.date(2025, 11, 30)
+        assert batch.start_date.weekday() == 0 and batch.end_date.year == 2025
+        assert (batch.end_date - batch.start_date).days + 3 >= 14
+        if batch.status not in (BatchStatus.CANCELLED, BatchStatus.CLOSED):
+            assert batch.status == demo.batch_status(batch.start_date, batch.end_date), batch
+        if batch.status == BatchStatus.CLOSED:
+            assert batch.end_date < DEMO_TODAY
+        sessions = sorted(batch.sessions.values_list("date", flat=True))
+        if batch.status == BatchStatus.CANCELLED:
+            assert sessions == []
+        else:
+            assert sessions == working_days(batch.start_date, batch.end_date, demo.HOLIDAYS_2025)
+        assert batch.created_at.date() < batch.start_date
+        assert batch.updated_at.date() <= DEMO_TODAY
+
+
+def test_enrolments_respect_capacity_one_active_enrolment_and_prefer_the_never_trained(programme):
+    enrolments = list(Enrolment.objects.select_related("batch", "person"))
+    assert enrolments
+    per_batch = Counter(e.batch_id for e in enrolments)
+    for batch in Batch.objects.all():
+        assert per_batch[batch.pk] <= batch.capacity
+        if batch.status in demo.STAFFED_STATUSES:
+            assert per_batch[batch.pk] >= 14, batch
+        else:
+            assert per_batch[batch.pk] == 0, batch
+    active = Counter(e.person_id for e in enrolments if e.status == EnrolmentStatus.ENROLLED)
+    assert active and max(active.values()) == 1
+    assert max(Counter(e.person_id for e in enrolments).values()) == 1
+    assert not Enrolment.objects.filter(batch__status__in=["completed", "closed"], status="enrolled").exists()
+    for enrolment in enrolments:
+        assert enrolment.source == "selection"
+        assert enrolment.person.registered_centre_id == enrolment.batch.centre_id
+        assert enrolment.person.created_at < enrolment.enrolled_at
+        assert enrolment.enrolled_at.date() < min(enrolment.batch.start_date, DEMO_TODAY)
+
+    # Never-trained persons were preferred.
+    persons = Person.objects.filter(source=PersonSource.DEMO)
+    population = persons.exclude(NEVER_TRAINED).count() / persons.count()
+    enrolled = persons.filter(enrolments__isnull=False)
+    assert population > 0.15
+    assert enrolled.exclude(NEVER_TRAINED).count() / enrolled.count() < population / 2
+
+
+def test_attendance_only_up_to_demo_today(programme):
+    marks = Attendance.objects.all()
+    assert marks.count() > 0
+    assert not marks.filter(session__date__gt=DEMO_TODAY).exists()
+    assert not marks.exclude(session__batch__status__in=["running", "completed", "closed"]).exists()
+    assert not marks.exclude(session__batch=F("enrolment__batch")).exists()
+    for batch in Batch.objects.filter(status__in=["running", "completed", "closed"]):
+        held = batch.sessions.filter(date__lte=DEMO_TODAY).count()
+        for enrolment in batch.enrolments.all():
+            assert enrolment.attendance.count() == held
+    statuses = Counter(marks.values_list("status", flat=True))
+    assert statuses["present"] > 0.8 * sum(statuses.values())
+    assert statuses["late"] and statuses["excused"] and statuses["absent"]
+    assert marks.filter(recorded_at__date__gt=DEMO_TODAY).count() == 0
+
+
+def test_finished_batches_have_outcomes_like_complete_batch(programme):
+    finished = Enrolment.objects.filter(batch__status__in=["completed", "closed"])
+    outcomes = Counter(finished.values_list("status", flat=True))
+    assert set(outcomes) == {"completed", "not_completed"}
+    assert 0.88 <= outcomes["completed"] / finished.count() <= 0.97
+    for batch in Batch.objects.filter(status__in=["completed", "closed"]).select_related("package"):
+        percentages = attendance_percentages(batch)
+        for enrolment in batch.enrolments.all():
+            assert enrolment.attendance_percent == percentages[enrolment.pk]
+            assert enrolment.completed_at.date() == batch.end_date
+            if enrolment.status == "completed":
+                assert enrolment.attendance_percent >= 80 and enrolment.final_test_passed is True
+                assert enrolment.outcome_reason == ""
+            else:
+                assert enrolment.outcome_reason in REASONS
+                if enrolment.outcome_reason == "attendance":
+                    assert enrolment.attendance_percent < 80
+    unfinished = Enrolment.objects.exclude(batch__status__in=["completed", "closed"])
+    assert not unfinished.exclude(status="enrolled").exists()
+
+
+def test_programme_running_twice_adds_nothing(programme):
+    before = table_counts()
+    again = load_demo(persons=PROGRAMME_PERSONS, batch_share=PROGRAMME_PLAN)
+    assert set(again.values()) == {0}
+    assert table_counts() == before
