@@ -55,6 +55,10 @@ def transition_batch(batch: Batch, to: str, *, by, request=None) -> Batch:
         pending = Enrolment.objects.filter(batch=locked, status=EnrolmentStatus.ENROLLED).count()
         if pending:
             raise DomainError("batch_not_finished", MESSAGES["batch_not_finished"], pending=pending)
+    if to == S.CANCELLED:
+        from kompeten.training.services import withdraw_all
+
+        withdraw_all(locked, by=by, reason="cancelled")
     before = locked.status
     locked.status = to
     locked.save(update_fields=["status", "updated_at"])

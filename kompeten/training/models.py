@@ -22,6 +22,7 @@ class DropoutReason(models.TextChoices):
     HEALTH = "health", _("Health")
     ATTENDANCE = "attendance", _("Attendance below the minimum")
     FINAL_TEST = "final_test", _("Did not pass the final test")
+    BATCH_CANCELLED = "cancelled", _("The batch was cancelled")
     OTHER = "other", _("Other")
 
 

@@ -20,6 +20,7 @@ from kompeten.programmes.services import ENROLLING_STATUSES
 from kompeten.training.models import (
     ATTENDED,
     Attendance,
+    AttendanceStatus,
     DropoutReason,
     Enrolment,
     EnrolmentSource,
@@ -35,6 +36,7 @@ MESSAGES = {
     "session_not_in_batch": _("This session does not belong to the batch."),
     "completion_reason_required": _("Give a reason for every participant who does not complete."),
     "batch_not_running": _("Completion is recorded for a running batch (status: %(status)s)."),
+    "invalid_mark": _("%(mark)s is not an attendance mark (present, late, excused or absent)."),
 }
 
 
@@ -66,23 +68,37 @@ def enrol(batch: Batch, person, *, by, source: str = EnrolmentSource.OPERATOR, r
             if locked.status not in ENROLLING_STATUSES:
                 raise DomainError("batch_not_enrolling", MESSAGES["batch_not_enrolling"],
                                   status=BatchStatus(locked.status).label)
-            if Enrolment.objects.filter(batch=locked, person=person).exists():
+            previous = Enrolment.objects.filter(batch=locked, person=person).first()
+            if previous is not None and previous.status != EnrolmentStatus.WITHDRAWN:
                 raise DomainError("already_enrolled", MESSAGES["already_enrolled"])
-            other = Enrolment.objects.filter(person=person).active().select_related("batch__package").first()
-            if other is not None:
-                raise DomainError("has_active_enrolment", MESSAGES["has_active_enrolment"], batch=str(other.batch))
+            _refuse_second_active(person)
             if seats_taken(locked) >= locked.capacity:
                 raise DomainError("batch_full", MESSAGES["batch_full"], capacity=locked.capacity)
-            enrolment = Enrolment.objects.create(batch=locked, person=person, source=source,
-                                                 enrolled_by=by if by and by.is_authenticated else None)
+            enrolled_by = by if by and by.is_authenticated else None
+            if previous is not None:  # withdrawn earlier, back again: the same row takes the seat again
+                previous.status, previous.source, previous.enrolled_by = EnrolmentStatus.ENROLLED, source, enrolled_by
+                previous.outcome_reason = previous.outcome_note = ""
+                previous.save(update_fields=["status", "source", "enrolled_by", "outcome_reason", "outcome_note"])
+                enrolment = previous
+            else:
+                enrolment = Enrolment.objects.create(batch=locked, person=person, source=source,
+                                                     enrolled_by=enrolled_by)
             record(AuditEntry.Action.CREATE, enrolment, by=by, changes={"batch": [None, locked.pk],
                    "person": [None, person.pk]}, request=request)
             return enrolment
     except IntegrityError:
         # The same person enrolled at the same moment by another request: the unique constraints held.
-        if Enrolment.objects.filter(batch=batch, person=person).exists():
+        if Enrolment.objects.filter(batch=batch, person=person).holding_seat().exists():
             raise DomainError("already_enrolled", MESSAGES["already_enrolled"]) from None
-        raise DomainError("has_active_enrolment", MESSAGES["has_active_enrolment"], batch="?") from None
+        _refuse_second_active(person)
+        raise
+
+
+def _refuse_second_active(person) -> None:
+    other = Enrolment.objects.filter(person=person).active().select_related("batch__package", "batch__programme_year")
+    other = other.first()
+    if other is not None:
+        raise DomainError("has_active_enrolment", MESSAGES["has_active_enrolment"], batch=str(other.batch))
 
 
 @transaction.atomic
@@ -101,8 +117,24 @@ def withdraw(enrolment: Enrolment, *, by, reason: str = DropoutReason.OTHER, not
 
 
 @transaction.atomic
+def withdraw_all(batch: Batch, *, by, reason: str) -> int:
+    """Give back every seat of a batch (when it is cancelled); returns how many participants left."""
+    enrolments = list(Enrolment.objects.select_for_update().filter(batch=batch, status=EnrolmentStatus.ENROLLED))
+    for enrolment in enrolments:
+        enrolment.status, enrolment.outcome_reason = EnrolmentStatus.WITHDRAWN, reason
+    Enrolment.objects.bulk_update(enrolments, ["status", "outcome_reason"])
+    AuditEntry.objects.bulk_create(
+        build(AuditEntry.Action.TRANSITION, e, by=by, changes={"status": ["enrolled", "withdrawn"]}, note=reason)
+        for e in enrolments
+    )
+    return len(enrolments)
+
+
+@transaction.atomic
 def record_attendance(batch: Batch, marks: dict[tuple[int, int], str], *, by) -> int:
     """Save a grid of marks {(enrolment_id, session_id): status}; returns the number of cells changed."""
+    for mark in set(marks.values()) - set(AttendanceStatus.values):
+        raise DomainError("invalid_mark", MESSAGES["invalid_mark"], mark=mark)
     enrolment_ids = set(batch.enrolments.filter(status=EnrolmentStatus.ENROLLED).values_list("id", flat=True))
     session_ids = set(batch.sessions.values_list("id", flat=True))
     for enrolment_id, session_id in marks:

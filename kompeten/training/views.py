@@ -143,7 +143,7 @@ def completion(request, batch_pk):
         enrolment.percent = percentages.get(enrolment.pk)
         enrolment.meets_attendance = enrolment.percent is not None and (
             enrolment.percent >= batch.package.attendance_threshold)
-    reasons = [(v, label) for v, label in DropoutReason.choices if v not in ("attendance", "final_test")]
+    reasons = [(v, label) for v, label in DropoutReason.choices if v not in ("attendance", "final_test", "cancelled")]
     return render(request, "training/completion.html", {"batch": batch, "enrolments": enrolments,
                                                         "reasons": reasons})
 
