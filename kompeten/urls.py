@@ -9,6 +9,7 @@ urlpatterns = [
     path("referensi/", include("kompeten.reference.urls")),
     path("program/", include("kompeten.programmes.urls")),
     path("pelatihan/", include("kompeten.training.urls")),
+    path("seleksi/", include("kompeten.selection.urls")),
     path("audit/", include("kompeten.audit.urls")),
 ]
 

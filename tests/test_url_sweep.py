@@ -3,11 +3,17 @@
 Patterns that take an object are requested as the outsider (the operator of BLKI Bontang asking for
 BLKI Balikpapan's objects, and a job seeker asking for someone else's) and must answer 404, never 403
 or 200. Patterns without an object are listed explicitly, as public or as scoped list pages (whose
-scoping has its own tests). A new URL pattern that is in neither list fails this test.
+scoping has its own tests). Public object pages (a selection round's published seats and cutoffs)
+and pages of an object offered to every job seeker (applying in a round) have their own sweeps below.
+A new URL pattern that is in none of the lists fails this test.
 """
+
+import datetime
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import make_person, make_user
 
 # Public pages: anyone, logged in or not.
 PUBLIC = {
@@ -22,6 +28,7 @@ NO_OBJECT = {
     "registry:my_profile_edit", "registry:my_consent", "programmes:centre_list", "audit:list",
     "reference:region_list", "programmes:year_list", "programmes:package_list", "programmes:package_create",
     "programmes:batch_list", "programmes:batch_calendar", "programmes:batch_create",
+    "selection:round_list", "selection:round_create", "selection:my_applications",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
@@ -52,6 +59,20 @@ def _object_kwargs(name, objects):
         "programmes:centre_detail": {"pk": objects["centre"].pk},
         "programmes:year_detail": {"pk": batch.programme_year_id},
         "programmes:target_update": {"pk": objects["target"].pk},
+        "selection:round_detail": {"pk": objects["round"].pk},
+        "selection:round_transition": {"pk": objects["round"].pk},
+        "selection:round_add_batch": {"pk": objects["round"].pk},
+        "selection:round_results": {"pk": objects["round"].pk},
+        "selection:what_if": {"pk": objects["round"].pk},
+        "selection:application_list": {"pk": objects["round"].pk},
+        "selection:apply": {"pk": objects["round"].pk},
+        "selection:round_batch_detail": {"pk": objects["round_batch"].pk},
+        "selection:round_batch_reserves": {"pk": objects["round_batch"].pk},
+        "selection:offer_free_seats": {"pk": objects["round_batch"].pk},
+        "selection:application_detail": {"pk": objects["application"].pk},
+        "selection:application_stage": {"pk": objects["application"].pk},
+        "selection:offer_accept": {"pk": objects["offer"].pk},
+        "selection:offer_decline": {"pk": objects["offer"].pk},
     }.get(name)
 
 
@@ -61,13 +82,28 @@ OBJECT_URLS = {
     "training:attendance", "training:completion", "training:document", "training:withdraw",
     "registry:person_detail", "registry:person_edit", "registry:person_reveal_nik", "registry:person_confirm_nik",
     "registry:person_add_training", "programmes:centre_detail", "programmes:target_update",
+    "selection:round_detail", "selection:round_transition", "selection:round_add_batch", "selection:what_if",
+    "selection:application_list", "selection:round_batch_detail", "selection:round_batch_reserves",
+    "selection:offer_free_seats", "selection:application_detail", "selection:application_stage",
+    "selection:offer_accept", "selection:offer_decline",
 }
 
 # Objects that belong to the whole province, not to one centre: every staff member may read them.
 PROVINCE_OBJECTS = {"programmes:year_detail"}
 
+# Public object pages: anyone, even anonymous, once the object is past its draft; no personal data on them.
+PUBLIC_OBJECTS = {"selection:round_results"}
+
+# Pages of an object offered to every job seeker (a round past its draft): 404 for everyone else.
+JOB_SEEKER_OBJECTS = {"selection:apply"}
+
 # Who owns each object for the positive control (default: the operator of BLKI Balikpapan).
-OWNER = {"programmes:target_update": "province_admin"}
+OWNER = {
+    "programmes:target_update": "province_admin",
+    "selection:what_if": "province_admin",
+    "selection:offer_accept": "job_seeker",
+    "selection:offer_decline": "job_seeker",
+}
 
 
 def all_url_names(patterns=None, namespace=""):
@@ -84,22 +120,53 @@ def all_url_names(patterns=None, namespace=""):
 
 def test_every_url_pattern_is_classified():
     names = all_url_names()
-    unclassified = names - PUBLIC - NO_OBJECT - OBJECT_URLS - PROVINCE_OBJECTS
+    classified = PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | JOB_SEEKER_OBJECTS
+    unclassified = names - classified
     assert not unclassified, f"add these URL names to the sweep: {sorted(unclassified)}"
-    stale = (PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS) - names
+    stale = classified - names
     assert not stale, f"the sweep names URLs that no longer exist: {sorted(stale)}"
 
 
 @pytest.fixture
-def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan):
+def other_job_seeker(db):
+    """A second job seeker: the outsider for the job seeker persona's own applications and offers."""
+    user = make_user("rudi@example.test", "job_seeker", full_name="Rudi Hartono")
+    make_person(user=user, full_name="Rudi Hartono", sex="L", serial=9, source="self")
+    return user
+
+
+@pytest.fixture
+def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seeker, operator_balikpapan):
+    from django.utils import timezone
+
     from kompeten.programmes.models import Target
+    from kompeten.selection import services
+    from kompeten.selection.models import DEFAULT_RULES, Offer, RoundStatus, SelectionRound
     from kompeten.training.models import Enrolment
 
     enrolment = Enrolment.objects.create(batch=batch_balikpapan, person=person_balikpapan, source="operator")
     target = Target.objects.create(programme_year=batch_balikpapan.programme_year, kind="certified",
                                    centre=balikpapan, number=1000)
+    # A selection round of BLKI Balikpapan only, its results published, with the job seeker persona's
+    # application and offer; and a draft round that nobody outside BLKI Balikpapan may see.
+    opens = datetime.datetime(2025, 1, 6, 8, tzinfo=datetime.UTC)
+    dates = {"opens_at": opens, "closes_at": opens + datetime.timedelta(days=14),
+             "results_at": opens + datetime.timedelta(days=18)}
+    round_ = services.create_round(programme_year=batch_balikpapan.programme_year, name="Seleksi Balikpapan",
+                                   centres=[balikpapan], rules=DEFAULT_RULES, batches=[batch_balikpapan],
+                                   by=operator_balikpapan, **dates)
+    services.open_round(round_, by=operator_balikpapan)
+    application = services.apply(round_, job_seeker.person, [batch_balikpapan.pk], by=job_seeker,
+                                 now=opens + datetime.timedelta(days=1))
+    SelectionRound.objects.filter(pk=round_.pk).update(status=RoundStatus.PUBLISHED, seed_revealed=True)
+    offer = Offer.objects.create(application=application, batch=batch_balikpapan,
+                                 expires_at=timezone.now() + datetime.timedelta(days=3))
+    draft = services.create_round(programme_year=batch_balikpapan.programme_year, name="Seleksi draf",
+                                  centres=[balikpapan], rules=DEFAULT_RULES, batches=[batch_balikpapan],
+                                  by=operator_balikpapan, **dates)
     return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
-            "target": target}
+            "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
+            "offer": offer, "draft_round": draft, "applicant": job_seeker.person}
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
@@ -111,9 +178,11 @@ def test_outsider_operator_gets_404(name, client, operator_bontang, balikpapan_o
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
-def test_job_seeker_gets_404_for_others(name, client, job_seeker, balikpapan_objects):
+def test_job_seeker_gets_404_for_others(name, client, request, balikpapan_objects):
     url = reverse(name, kwargs=_object_kwargs(name, balikpapan_objects))
-    client.force_login(job_seeker)
+    # The job seeker persona owns some objects (an application's offer): another job seeker asks for those.
+    seeker = "other_job_seeker" if OWNER.get(name) == "job_seeker" else "job_seeker"
+    client.force_login(request.getfixturevalue(seeker))
     answers = {client.get(url).status_code, client.post(url).status_code}
     assert answers <= {404, 405} and 404 in answers, (url, answers)
 
@@ -127,7 +196,7 @@ def test_owner_reaches_object(name, client, request, balikpapan_objects):
     assert answers & {200, 302}, (url, answers)
 
 
-@pytest.mark.parametrize("name", sorted(OBJECT_URLS | NO_OBJECT | PROVINCE_OBJECTS))
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS | NO_OBJECT | PROVINCE_OBJECTS | JOB_SEEKER_OBJECTS))
 def test_anonymous_is_sent_to_login(name, client, balikpapan_objects):
     kwargs = _object_kwargs(name, balikpapan_objects) or NO_OBJECT_KWARGS.get(name, {})
     url = reverse(name, kwargs=kwargs)
@@ -146,3 +215,44 @@ def test_province_objects_are_for_staff_only(name, client, operator_bontang, job
     for outsider in (job_seeker, company_user):
         client.force_login(outsider)
         assert client.get(url).status_code == 404
+
+
+def _draft_kwargs(objects):
+    return {"pk": objects["draft_round"].pk}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_OBJECTS))
+def test_public_object_pages_show_no_personal_data(name, client, balikpapan_objects):
+    url = reverse(name, kwargs=_object_kwargs(name, balikpapan_objects))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = response.content.decode()
+    for person in (balikpapan_objects["applicant"], balikpapan_objects["person"]):
+        assert person.full_name not in page and person.nik not in page and person.masked_nik not in page
+    assert client.post(url).status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_OBJECTS))
+def test_public_object_pages_hide_drafts(name, client, operator_bontang, job_seeker, operator_balikpapan,
+                                         balikpapan_objects):
+    url = reverse(name, kwargs=_draft_kwargs(balikpapan_objects))
+    assert client.get(url).status_code == 404  # anonymous
+    for outsider in (operator_bontang, job_seeker):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404, outsider
+    client.force_login(operator_balikpapan)  # the positive control: its own staff preview the draft
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(JOB_SEEKER_OBJECTS))
+def test_job_seeker_objects_are_for_job_seekers_only(name, client, job_seeker, other_job_seeker, operator_bontang,
+                                                     company_user, balikpapan_objects):
+    url = reverse(name, kwargs=_object_kwargs(name, balikpapan_objects))
+    for seeker in (job_seeker, other_job_seeker):
+        client.force_login(seeker)
+        assert client.get(url).status_code == 200
+        assert client.get(reverse(name, kwargs=_draft_kwargs(balikpapan_objects))).status_code == 404
+    for outsider in (operator_bontang, company_user):
+        client.force_login(outsider)
+        answers = {client.get(url).status_code, client.post(url).status_code}
+        assert answers == {404}, (url, answers)

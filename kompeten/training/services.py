@@ -41,8 +41,10 @@ MESSAGES = {
 
 
 def open_offers(batch: Batch) -> int:
-    """Seats held by offers still open. Offers arrive with the selection issue; until then none."""
-    return 0
+    """Seats held by selection offers that are still open (waiting for daftar ulang)."""
+    from kompeten.selection.models import Offer
+
+    return Offer.objects.filter(batch=batch).holding_seat().count()
 
 
 def seats_taken(batch: Batch) -> int:
