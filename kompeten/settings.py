@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kompeten.apprenticeships",
     "kompeten.registry",
     "kompeten.training",
+    "kompeten.selection",
 ]
 
 MIDDLEWARE = [
