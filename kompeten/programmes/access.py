@@ -2,7 +2,8 @@
 
 from django.http import Http404
 
-from kompeten.programmes.models import Batch, TrainingPackage
+from kompeten.core.access import get_or_404
+from kompeten.programmes.models import Batch, TrainingCentre, TrainingPackage
 
 
 def can_manage_centre(user, centre_id) -> bool:
@@ -11,21 +12,19 @@ def can_manage_centre(user, centre_id) -> bool:
 
 def get_batch_for_user(user, pk, *, write: bool = False) -> Batch:
     """A batch the user may see (with write=True: manage); 404 otherwise, never 403."""
-    try:
-        batch = (Batch.objects.visible_to(user)
-                 .select_related("centre", "package__vocation__sector", "programme_year").get(pk=pk))
-    except (Batch.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    batch = get_or_404(Batch.objects.visible_to(user)
+                       .select_related("centre", "package__vocation__sector", "programme_year"), pk)
     if write and not can_manage_centre(user, batch.centre_id):
         raise Http404
     return batch
 
 
 def get_package_for_user(user, pk, *, write: bool = False) -> TrainingPackage:
-    try:
-        package = TrainingPackage.objects.visible_to(user).select_related("centre", "vocation").get(pk=pk)
-    except (TrainingPackage.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    package = get_or_404(TrainingPackage.objects.visible_to(user).select_related("centre", "vocation"), pk)
     if write and not can_manage_centre(user, package.centre_id):
         raise Http404
     return package
+
+
+def get_centre_for_user(user, pk) -> TrainingCentre:
+    return get_or_404(TrainingCentre.objects.visible_to(user).select_related("region"), pk)

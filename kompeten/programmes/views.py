@@ -14,20 +14,12 @@ from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
 from kompeten.core.errors import DomainError
 from kompeten.programmes import services
-from kompeten.programmes.access import get_batch_for_user, get_package_for_user
+from kompeten.programmes.access import get_batch_for_user, get_centre_for_user, get_package_for_user
 from kompeten.programmes.forms import BatchForm, CapacityForm, PackageForm, TargetForm
 from kompeten.programmes.models import Batch, BatchStatus, ProgrammeYear, Target, TrainingCentre, TrainingPackage
 from kompeten.reference.models import Sector
 from kompeten.training.models import EnrolmentStatus
 from kompeten.training.services import attendance_percentages, seats_taken
-
-
-def get_centre_for_user(user, pk) -> TrainingCentre:
-    try:
-        return TrainingCentre.objects.visible_to(user).select_related("region").get(pk=pk)
-    except (TrainingCentre.DoesNotExist, ValueError):
-        raise Http404 from None
-
 
 # Centres -----------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from kompeten.core.access import get_or_404
 from kompeten.registry.models import Person
 
 
@@ -12,11 +13,8 @@ def can_edit(user, person: Person) -> bool:
 
 def get_person_for_user(user, pk, *, write: bool = False) -> Person:
     """A person the user may see (and, with write=True, change); 404 otherwise, never 403."""
-    try:
-        person = (Person.objects.visible_to(user)
-                  .select_related("village__parent__parent", "education", "registered_centre").get(pk=pk))
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    person = get_or_404(Person.objects.visible_to(user)
+                        .select_related("village__parent__parent", "education", "registered_centre"), pk)
     if write and not can_edit(user, person):
         raise Http404
     return person

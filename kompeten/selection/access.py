@@ -4,8 +4,10 @@ Every helper answers 404 (never 403) for an object the user may not reach, the s
 missing one. They are built on the QuerySets' ``visible_to(user)`` in models.py.
 """
 
+from django.db.models import Q
 from django.http import Http404
 
+from kompeten.core.access import get_or_404
 from kompeten.selection.models import Application, Offer, RoundBatch, RoundStatus, SelectionRound
 
 
@@ -21,14 +23,10 @@ def get_round_for_user(user, pk, *, manage: bool = False, public: bool = False) 
     public=True: the published facts of any round past its draft (seats, cutoffs, the seed), for anyone;
     a draft is shown only to those who may see it through ``visible_to``.
     """
-    try:
-        if public:
-            round_ = SelectionRound.objects.select_related("programme_year").get(pk=pk)
-            if round_.status != RoundStatus.DRAFT:
-                return round_
-        round_ = SelectionRound.objects.visible_to(user).select_related("programme_year").get(pk=pk)
-    except (SelectionRound.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    rounds = SelectionRound.objects.visible_to(user)
+    if public:
+        rounds = SelectionRound.objects.filter(Q(pk__in=rounds.values("pk")) | ~Q(status=RoundStatus.DRAFT))
+    round_ = get_or_404(rounds.select_related("programme_year"), pk)
     if manage and not is_selection_staff(user):
         raise Http404
     return round_
@@ -36,13 +34,9 @@ def get_round_for_user(user, pk, *, manage: bool = False, public: bool = False) 
 
 def get_application_for_user(user, pk, *, manage: bool = False) -> Application:
     """An application the user may see; with manage=True only the staff of its round (stage results)."""
-    try:
-        application = (Application.objects.visible_to(user)
-                       .select_related("round", "person__village__parent", "person__education",
-                                       "documents_by", "test_by", "interview_by", "assigned_choice__batch")
-                       .get(pk=pk))
-    except (Application.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    application = get_or_404(Application.objects.visible_to(user).select_related(
+        "round", "person__village__parent", "person__education", "documents_by", "test_by", "interview_by",
+        "assigned_choice__batch"), pk)
     if manage and not (user.is_province_admin
                        or application.round.centres.filter(pk__in=user.centre_ids).exists()):
         raise Http404
@@ -51,12 +45,8 @@ def get_application_for_user(user, pk, *, manage: bool = False) -> Application:
 
 def get_offer_for_user(user, pk, *, answer: bool = False) -> Offer:
     """An offer the user may see; with answer=True only the applicant's own (accept or decline)."""
-    try:
-        offer = (Offer.objects.visible_to(user)
-                 .select_related("application__person", "application__round", "batch__package",
-                                 "batch__programme_year").get(pk=pk))
-    except (Offer.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    offer = get_or_404(Offer.objects.visible_to(user).select_related(
+        "application__person", "application__round", "batch__package", "batch__programme_year"), pk)
     if answer and offer.application.person.user_id != user.pk:
         raise Http404
     return offer
@@ -66,12 +56,9 @@ def get_round_batch_for_user(user, pk) -> RoundBatch:
     """A batch of a round, for the staff of the batch's own centre (reserved seats, the reserve list)."""
     if not is_selection_staff(user):
         raise Http404
-    try:
-        round_batch = (RoundBatch.objects.filter(round__in=SelectionRound.objects.visible_to(user))
-                       .select_related("round", "batch__package", "batch__programme_year", "batch__centre")
-                       .get(pk=pk))
-    except (RoundBatch.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    round_batch = get_or_404(RoundBatch.objects.filter(round__in=SelectionRound.objects.visible_to(user))
+                             .select_related("round", "batch__package", "batch__programme_year", "batch__centre"),
+                             pk)
     if not (user.is_province_admin or round_batch.batch.centre_id in user.centre_ids):
         raise Http404
     return round_batch
