@@ -217,7 +217,7 @@ def batch_detail(request, pk):
     batch = get_batch_for_user(request.user, pk)
     enrolments = list(batch.enrolments.select_related("person__village__parent__parent").order_by(
         "person__full_name"))
-    percentages = attendance_percentages(batch, until=timezone.localdate())
+    percentages = attendance_percentages(batch, held_only=True)
     for enrolment in enrolments:
         enrolment.percent = percentages.get(enrolment.pk)
     taken = seats_taken(batch)

@@ -113,13 +113,12 @@ def _marks(enrolments, sessions) -> dict[tuple[int, int], str]:
 
 
 def _percentages(batch: Batch) -> tuple[dict[int, Decimal], datetime.date | None]:
-    """Attendance percentages over the sessions held so far, and the last of those (None if none yet)."""
-    today = timezone.localdate()
-    last_held = (BatchSession.objects.filter(batch=batch, date__lte=today).order_by("-date")
+    """Attendance percentages over the sessions held so far (attendance taken), and the last of those."""
+    last_held = (BatchSession.objects.filter(batch=batch, attendance__isnull=False).order_by("-date")
                  .values_list("date", flat=True).first())
     if last_held is None:
         return {}, None
-    return attendance_percentages(batch, until=today), last_held
+    return attendance_percentages(batch, held_only=True), last_held
 
 
 def _percent_text(value: Decimal | None) -> str:

@@ -161,11 +161,15 @@ def record_attendance(batch: Batch, marks: dict[tuple[int, int], str], *, by) ->
     return len(new) + len(changed)
 
 
-def attendance_percentages(batch: Batch, *, until=None) -> dict[int, Decimal]:
-    """Per enrolment: attended (present or late) sessions / sessions held, in percent (one query)."""
+def attendance_percentages(batch: Batch, *, held_only: bool = False) -> dict[int, Decimal]:
+    """Per enrolment: attended (present or late) sessions / sessions, in percent (one query).
+
+    held_only=False counts every session of the batch (completion: the whole course); held_only=True
+    only the sessions whose attendance has been taken (progress while the batch runs).
+    """
     sessions = batch.sessions.all()
-    if until is not None:
-        sessions = sessions.filter(date__lte=until)
+    if held_only:
+        sessions = sessions.filter(attendance__isnull=False).distinct()
     held = sessions.count()
     rows = (Enrolment.objects.filter(batch=batch)
             .annotate(attended=Count("attendance", filter=Q(attendance__status__in=ATTENDED,

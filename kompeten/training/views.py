@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,7 +12,7 @@ from kompeten.registry.access import get_person_for_user
 from kompeten.registry.models import Person
 from kompeten.registry.nik import normalise_nik
 from kompeten.training import services
-from kompeten.training.models import AttendanceStatus, DropoutReason, Enrolment, EnrolmentStatus
+from kompeten.training.models import Attendance, AttendanceStatus, DropoutReason, Enrolment, EnrolmentStatus
 
 WINDOW = 10  # sessions shown at once in the attendance grid
 
@@ -77,9 +76,10 @@ def _session_window(batch, start_param):
     sessions = list(batch.sessions.all())
     if start_param is not None and start_param.isdigit():
         start = min(int(start_param), max(len(sessions) - 1, 0))
-    else:  # default: the window that ends with the last session up to today
-        held = [i for i, s in enumerate(sessions) if s.date <= timezone.localdate()]
-        start = max((held[-1] + 1 if held else 0) - WINDOW, 0)
+    else:  # default: the window that ends with the first session whose attendance is not taken yet
+        taken = set(Attendance.objects.filter(session__batch=batch).values_list("session_id", flat=True).distinct())
+        pending = next((i for i, s in enumerate(sessions) if s.pk not in taken), len(sessions) - 1)
+        start = max(pending + 1 - WINDOW, 0)
     return sessions, start
 
 
@@ -108,7 +108,7 @@ def attendance(request, batch_pk):
         (a.enrolment_id, a.session_id): a.status
         for a in services.Attendance.objects.filter(enrolment__in=enrolments, session__in=shown)
     }
-    percentages = services.attendance_percentages(batch, until=timezone.localdate())
+    percentages = services.attendance_percentages(batch, held_only=True)
     rows = [{"enrolment": e, "percent": percentages.get(e.pk),
              "cells": [(s, existing.get((e.pk, s.pk), "")) for s in shown]} for e in enrolments]
     return render(request, "training/attendance.html", {

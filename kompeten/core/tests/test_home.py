@@ -36,3 +36,12 @@ def test_language_switch_to_english(client):
     assert response.status_code == 200
     assert response.wsgi_request.LANGUAGE_CODE == "en"
     assert '<html lang="en">' in response.content.decode()
+
+
+def test_indonesian_by_default_whatever_the_browser_says(client):
+    response = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.wsgi_request.LANGUAGE_CODE == "id" and response["Content-Language"] == "id"
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("core:home")).wsgi_request.LANGUAGE_CODE == "en"
+    client.cookies["django_language"] = "xx"
+    assert client.get(reverse("core:home")).wsgi_request.LANGUAGE_CODE == "id"

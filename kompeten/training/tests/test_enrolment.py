@@ -266,14 +266,17 @@ def test_attendance_percentages(running, operator_balikpapan):
 
     assert attendance_percentages(batch) == {full.pk: Decimal("100.0"), low.pk: Decimal("60.0"),
                                              boundary.pk: Decimal("80.0")}
-    assert attendance_percentages(batch, until=sessions[3].date) == {
+    # While the batch runs, only the sessions whose attendance was taken count.
+    Attendance.objects.filter(session=sessions[4]).delete()
+    assert attendance_percentages(batch, held_only=True) == {
         full.pk: Decimal("100.0"), low.pk: Decimal("75.0"), boundary.pk: Decimal("100.0")}
+    assert attendance_percentages(batch)[low.pk] == Decimal("60.0")
     # Recording the same grid again changes nothing; one changed cell is one change.
     assert record_attendance(batch, {(low.pk, sessions[4].pk): AttendanceStatus.EXCUSED},
-                             by=operator_balikpapan) == 0
+                             by=operator_balikpapan) == 1
     assert record_attendance(batch, {(low.pk, sessions[4].pk): AttendanceStatus.LATE}, by=operator_balikpapan) == 1
     assert attendance_percentages(batch)[low.pk] == Decimal("80.0")
-    assert Attendance.objects.count() == 15
+    assert Attendance.objects.count() == 13
 
 
 def test_completion_by_attendance_and_final_test(running, operator_balikpapan):
