@@ -174,6 +174,12 @@ if not DEBUG and env_bool("KOMPETEN_HTTPS", True):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Notifications: e-mail through Django's backends (the console unless configured), SMS / WhatsApp
+# through an adapter class with send(phone, text) (kompeten.selection.notifications).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kompeten <noreply@kompeten.invalid>")
+KOMPETEN_SMS_BACKEND = env_str("KOMPETEN_SMS_BACKEND", "kompeten.selection.notifications.ConsoleSMS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ Messages are in Indonesian: applicants read them on their phones, outside the si
 """
 
 import logging
+from collections import deque
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,9 +19,10 @@ logger = logging.getLogger("kompeten.notifications")
 
 
 class ConsoleSMS:
-    """Writes each message to the log (and so the console): the demo's SMS / WhatsApp gateway."""
+    """Writes each message to the log (and so the console): the demo's SMS / WhatsApp gateway.
+    The last messages are kept in ``sent`` for tests and for a look in the shell."""
 
-    sent: list[tuple[str, str]] = []
+    sent: deque[tuple[str, str]] = deque(maxlen=200)
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((phone, text))
@@ -28,7 +30,7 @@ class ConsoleSMS:
 
 
 def _sms_backend():
-    return import_string(getattr(settings, "KOMPETEN_SMS_BACKEND", "kompeten.selection.notifications.ConsoleSMS"))()
+    return import_string(settings.KOMPETEN_SMS_BACKEND)()
 
 
 def _send(person, subject: str, text: str) -> None:

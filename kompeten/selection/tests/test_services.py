@@ -210,3 +210,17 @@ def test_recompute_command(round_, operator_balikpapan):
     round_.save()
     with pytest.raises(CommandError, match="SHA-256"):
         call_command("selection", "recompute", str(round_.pk), stdout=StringIO())
+
+
+def test_results_are_sent_in_indonesian(round_, operator_balikpapan, django_capture_on_commit_callbacks, mailoutbox):
+    from kompeten.selection.notifications import ConsoleSMS
+
+    ConsoleSMS.sent.clear()
+    persons = [applicant(300 + i, email=f"p{i}@example.test", phone=f"+62812000030{i}") for i in range(3)]
+    run_round(round_, persons, [[round_.first.pk]] * 3, operator_balikpapan)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(round_, by=operator_balikpapan, now=RESULTS)
+    assert len(mailoutbox) == 3 and len(ConsoleSMS.sent) == 3
+    bodies = sorted(m.body for m in mailoutbox)
+    assert sum("daftar ulang" in b for b in bodies) == 2  # two seats, in Indonesian
+    assert all(m.to[0].endswith("@example.test") for m in mailoutbox)
