@@ -4,11 +4,13 @@
                                          [--matching] [--matching-size 100000] [--seed 20250101]
 
 1. Engine alone: for each size, a seeded instance (below) is saved under bench/out/ (gitignored) and a
-   fresh process loads it and times `allocate` --runs times (median), without and with reserves,
-   reporting its peak RSS (resource.getrusage; it includes the instance's own arrays, also printed).
+   fresh process pinned to one core loads it and times `allocate` --runs times (median; wall and CPU),
+   without and with reserves, reporting its peak RSS (VmHWM; it includes the instance's own arrays,
+   also printed).
 2. CLI end to end: the --cli-size instance is written as CSV files to bench/out/allocation-N/ and
-   `kompeten allocate DIR --out RESULT.csv --time` is timed in a subprocess (peak RSS from os.wait4),
-   reading and writing included; RESULT.csv is checked against the engine's assignment.
+   `kompeten allocate DIR --out RESULT.csv --time` is timed in a subprocess pinned to one core (wall,
+   CPU and peak RSS from os.wait4), Django start-up, reading and writing included; RESULT.csv is
+   checked against the engine's assignment.
 3. --matching: the same problem solved by the pure-Python `matching` library (HospitalResident's
    algorithm, `matching.algorithms.hospital_resident`, called on its Player/Hospital objects: building
    a HospitalResident game with its input checks takes far longer still), once, at --matching-size;
@@ -43,6 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 KOMPETEN = Path(sys.executable).parent / "kompeten"
 SEED = 20250101
+# The measured processes run on one core; OpenBLAS's idle threads (NumPy starts them, the engine uses no
+# BLAS) would otherwise spin on the other core for a while and blur the CPU times.
+ONE_THREAD = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 CAPACITY = 16
 MAX_CHOICES = 5
 
@@ -105,18 +110,28 @@ def load(path: Path) -> Instance:
     return Instance(**arrays, reserves=reserves, groups=groups)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker(path: Path, runs: int) -> None:
-    """Run in a fresh process: load the instance, time `allocate`, print JSON."""
+    """Run in a fresh process, on one core: load the instance, time `allocate`, print JSON."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     instance = load(path)
-    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    times = []
+    loaded = peak_rss_mb()
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = allocate(instance)
         times.append(time.perf_counter() - started)
-    print(json.dumps({"times": times, "rounds": result.rounds, "assigned": int((result.assignment >= 0).sum()),
-                      "rss_loaded_mb": loaded,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        cpu.append(time.process_time() - started_cpu)
+    print(json.dumps({"times": times, "cpu": cpu, "rounds": result.rounds,
+                      "assigned": int((result.assignment >= 0).sum()), "rss_loaded_mb": loaded,
+                      "rss_mb": peak_rss_mb()}))
 
 
 def bench_engine(sizes: list[int], runs: int, seed: int) -> list[dict]:
@@ -131,13 +146,14 @@ def bench_engine(sizes: list[int], runs: int, seed: int) -> list[dict]:
                      "instance_mb": instance_bytes(instance) / 2**20}
             del instance
             output = subprocess.run([sys.executable, __file__, "--worker", str(path), "--runs", str(runs)],
-                                    check=True, capture_output=True, text=True).stdout
+                                    check=True, capture_output=True, text=True, env=ONE_THREAD).stdout
             path.unlink()
             facts.update(json.loads(output.strip().splitlines()[-1]))
             facts["median_s"] = statistics.median(facts["times"])
             rows.append(facts)
             print(f"engine  A={size:>10,}  apps={facts['applications']:>11,}  P={facts['programmes']:>5}  "
-                  f"reserves={'yes' if reserves else 'no ':3}  median {facts['median_s']:.3f} s  "
+                  f"reserves={'yes' if reserves else 'no ':3}  median {facts['median_s']:.3f} s "
+                  f"(CPU {statistics.median(facts['cpu']):.3f} s)  "
                   f"runs {', '.join(f'{t:.3f}' for t in facts['times'])}  rounds {facts['rounds']}  "
                   f"peak RSS {facts['rss_mb']:.0f} MB (instance {facts['instance_mb']:.0f} MB, "
                   f"after loading {facts['rss_loaded_mb']:.0f} MB)", flush=True)
@@ -172,6 +188,19 @@ def write_csv(instance: Instance, folder: Path) -> None:
         out.writelines(f"A{a:07d},{r},P{p:05d},{s}\n" for a, r, p, s in zip(*columns, strict=True))
 
 
+# Starts the command and writes its wall time, CPU time and peak RSS (os.wait4) to the file argv[1]. A small
+# process of its own, because a child's ru_maxrss starts from its parent's resident size at fork.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, inherited by the command
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(process.pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"wall": time.perf_counter() - started, "cpu": usage.ru_utime + usage.ru_stime,
+               "rss_mb": usage.ru_maxrss / 1024, "status": status}, out)
+"""
+
 CALL_COMMAND = """
 import os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kompeten.settings")
@@ -205,23 +234,26 @@ def bench_cli(size: int, runs: int, seed: int) -> dict:
     sizes = {name: (folder / name).stat().st_size / 2**20 for name in
              ("programmes.csv", "applicants.csv", "applications.csv")}
     command = [*allocate_command(), str(folder), "--out", str(folder / "result.csv"), "--time"]
-    times, peaks = [], []
+    report = OUT / "allocation-cli.json"
+    times, cpu, peaks = [], [], []
     for _ in range(runs):
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        times.append(time.perf_counter() - started)
-        peaks.append(usage.ru_maxrss / 1024)
-        output = process.stdout.read() + process.stderr.read()
-        if status:
-            raise SystemExit(f"the command failed:\n{output}")
-    print(output.strip())
+        (folder / "result.csv").unlink(missing_ok=True)
+        launched = subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *command], capture_output=True,
+                                  text=True, env=ONE_THREAD)
+        measured = json.loads(report.read_text())
+        if launched.returncode or measured["status"]:
+            raise SystemExit(f"the command failed:\n{launched.stdout}{launched.stderr}")
+        times.append(measured["wall"])
+        cpu.append(measured["cpu"])
+        peaks.append(measured["rss_mb"])
+    print(launched.stdout.strip())
     expected = allocate(instance).assignment
     check_result(folder / "result.csv", expected)
     facts = {"applicants": size, "applications": int(instance.app_applicant.size), "times": times,
              "median_s": statistics.median(times), "rss_mb": max(peaks), "files_mb": sizes}
-    print(f"cli     A={size:>10,}  median {facts['median_s']:.2f} s  runs {', '.join(f'{t:.2f}' for t in times)}  "
-          f"peak RSS {facts['rss_mb']:.0f} MB  files {sum(sizes.values()):.0f} MB; result checked", flush=True)
+    print(f"cli     A={size:>10,}  median {facts['median_s']:.2f} s (CPU {statistics.median(cpu):.2f} s)  "
+          f"runs {', '.join(f'{t:.2f}' for t in times)}  peak RSS {facts['rss_mb']:.0f} MB  "
+          f"files {sum(sizes.values()):.0f} MB; result checked", flush=True)
     return facts
 
 

@@ -36,6 +36,18 @@ def person_groups(person) -> set[str]:
     return groups
 
 
+# Reserved seats are filled category by category in this order, after the open seats; an applicant
+# in several groups takes a seat of the first one. Persons with disabilities first, then women, then
+# regencies: a woman with a disability uses a disability seat and leaves the women's seats to others.
+RESERVE_PRECEDENCE = ["disability", "women"]
+
+
+def reserve_order(round_batches) -> list[str]:
+    names = {group for rb in round_batches for group in rb.reserves}
+    return ([g for g in RESERVE_PRECEDENCE if g in names]
+            + sorted(names - set(RESERVE_PRECEDENCE)))
+
+
 def lottery_int(hex_value: str) -> int:
     """The lottery number as an integer below 2**52 (exact in a float64, as CSV readers may parse it)."""
     return int(hex_value[:13], 16)
@@ -66,7 +78,7 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
     for choice in Choice.objects.filter(application__in=applications).order_by("application_id", "rank"):
         choices[choice.application_id].append(choice)
 
-    group_names = sorted({g for rb in round_batches for g in rb.reserves})
+    group_names = reserve_order(round_batches)
     groups = {name: [] for name in group_names}
     lottery, app_applicant, app_programme, app_rank, app_score = [], [], [], [], []
     checked = []  # (choice, reasons, vector) for every choice, to store
@@ -201,7 +213,7 @@ def export_inputs(round_, directory) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     round_batches = list(round_.round_batches.order_by("batch_id"))
-    group_names = sorted({g for rb in round_batches for g in rb.reserves})
+    group_names = reserve_order(round_batches)
     with open(directory / "programmes.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["programme_id", "capacity", *[f"reserve_{g}" for g in group_names]])

@@ -307,7 +307,7 @@ def _choose(rank, starts, lengths, blocks, capacities, open_seats, reserves, mem
         seats = reserves[g, blocks]
         if not seats.any():
             continue
-        eligible = ~chosen & ((member_bits >> g) & 1).astype(bool)
+        eligible = ~chosen & ((member_bits >> member_bits.dtype.type(g)) & 1).astype(bool)
         take = eligible & (_within_block(eligible, starts, lengths) < np.repeat(seats, lengths))
         chosen |= take
         category[take] = g + 1
@@ -334,16 +334,21 @@ def allocate(instance: Instance) -> Result:
     member_bits = None
     category_of_pos = None
     if groups:
-        bits = np.zeros(n_applicants, dtype=np.int64)
+        if groups > 64:
+            raise InstanceError("at most 64 reserve groups")
+        dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= groups)
+        bits = np.zeros(n_applicants, dtype=dtype)
         for g in range(groups):
-            bits |= c.members[g].astype(np.int64) << g
+            bits |= c.members[g].astype(dtype) << dtype(g)
         member_bits = bits[c.applicant[app_of_pos]]
         category_of_pos = np.zeros(n, dtype=np.int8)
     open_seats = c.capacities - c.reserves.sum(axis=0)
 
-    # Held applicants: programme p's seats are slots[offset[p]:offset[p] + held[p]], in priority order.
+    # Held applicants: programme p's seats are slots[offset[p]:offset[p] + held[p]], in priority order;
+    # a programme never holds more than its capacity, nor more than the applicants who applied to it.
+    room = np.minimum(c.capacities, np.bincount(c.programme, minlength=n_programmes))
     offset = np.zeros(n_programmes + 1, dtype=np.int64)
-    np.cumsum(c.capacities, out=offset[1:])
+    np.cumsum(room, out=offset[1:])
     slots = np.empty(int(offset[-1]), dtype=index)
     held = np.zeros(n_programmes, dtype=np.int64)
 
@@ -391,13 +396,13 @@ def allocate(instance: Instance) -> Result:
         has_next[has_next] = c.applicant[following[has_next]] == c.applicant[rejected[has_next]]
         proposals = pos_of_app[following[has_next]]
 
-    return _result(c, app_of_pos, prog_of_pos, slots, offset, held, category_of_pos, rounds)
+    return _result(c, app_of_pos, prog_of_pos, slots, offset, room, held, category_of_pos, rounds)
 
 
-def _result(c: _Checked, app_of_pos, prog_of_pos, slots, offset, held, category_of_pos, rounds) -> Result:
+def _result(c: _Checked, app_of_pos, prog_of_pos, slots, offset, room, held, category_of_pos, rounds) -> Result:
     n_programmes, n_applicants = c.capacities.size, c.lottery.size
     groups = len(c.names)
-    filled = np.arange(slots.size) - np.repeat(offset[:-1], c.capacities) < np.repeat(held, c.capacities)
+    filled = np.arange(slots.size) - np.repeat(offset[:-1], room) < np.repeat(held, room)
     positions = slots[filled]  # by programme, then priority
     apps = app_of_pos[positions]
     who = c.applicant[apps]
