@@ -21,6 +21,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
         clear_caches()
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The suite reads messages in English (the msgids); the Indonesian interface, which is the
+    default for users, has its own tests (kompeten/core/tests/test_translations.py, test_home.py)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    """pytest-django's test client, as a user who chose English with the language switch."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 @pytest.fixture
 def centres(db):
     from kompeten.programmes.models import TrainingCentre

@@ -18,7 +18,7 @@ from kompeten.registry.tests.test_importer import book, row, text_file
 
 def call(*args):
     out = StringIO()
-    call_command("import", *[str(a) for a in args], stdout=out)
+    call_command("import", *[str(a) for a in args], "--lang", "en", stdout=out)
     return out.getvalue()
 
 
@@ -35,7 +35,7 @@ def test_errors_are_listed_and_the_command_fails(tmp_path):
     path = book(tmp_path / "bad.xlsx", [row(1), row(2, nik=6471055203990002), row(3, rt="abcd")])
     out = StringIO()
     with pytest.raises(CommandError, match=r"Nothing was written: 2 error\(s\) in 2 of 3 row\(s\)"):
-        call_command("import", "persons", str(path), stdout=out)
+        call_command("import", "persons", str(path), "--lang", "en", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("row 3, column nik: The NIK was stored as a number.")
     assert lines[1].startswith("row 4, column rt: ")
@@ -100,14 +100,16 @@ def test_console_script_exit_codes_and_output(tmp_path):
     if time.monotonic() - started > 20:
         pytest.skip("database setup for the console script took more than 20 s")
 
-    good = kompeten("import", "persons", book(tmp_path / "ok.xlsx", [row(1)]), "--centre", "blki_balikpapan")
+    good = kompeten("import", "persons", book(tmp_path / "ok.xlsx", [row(1)]), "--centre", "blki_balikpapan",
+                    "--lang", "en")
     assert good.returncode == 0, good.stderr
     assert "1 row(s) read: 1 created" in good.stdout
 
     again = kompeten("import", "persons", tmp_path / "ok.xlsx", "--lang", "en")
     assert again.returncode == 0 and "0 created, 0 updated, 1 unchanged" in again.stdout
 
-    bad = kompeten("import", "persons", book(tmp_path / "bad.xlsx", [row(2, tanggal_lahir="31/02/1999")]))
+    bad = kompeten("import", "persons", book(tmp_path / "bad.xlsx", [row(2, tanggal_lahir="31/02/1999")]),
+                   "--lang", "en")
     assert bad.returncode == 1
     assert "row 2, column tanggal_lahir: 31/02/1999 is not a real date" in bad.stdout
     assert "Nothing was written" in bad.stderr and "Traceback" not in bad.stderr
