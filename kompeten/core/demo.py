@@ -5,7 +5,9 @@ Faker generators of its own, so adding a step never changes what another one mak
 (it skips what is already there), so running the demo twice creates nothing new and is quick the
 second time. Later issues add their own steps to ``load_demo()``.
 
-Demo rows are bulk-created without audit entries; they carry ``source="demo"`` / ``channel="demo"``.
+Demo rows are bulk-created without audit entries; they carry ``source="demo"`` / ``channel="demo"``. The
+selection rounds are the exception: they are run through the selection services (make_selection_rounds), which
+write their audit entries with the machine's clock; the rows themselves are then dated as it happened.
 
 The programme steps (year and targets, packages, batches, enrolments, attendance, outcomes) show the
 2025 programme as it stood on DEMO_TODAY, whatever the machine's clock says: batch statuses follow
@@ -16,6 +18,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
+import heapq
+import itertools
 import random
 from collections import defaultdict
 from contextlib import contextmanager
@@ -55,6 +60,17 @@ from kompeten.registry.models import (
 )
 from kompeten.registry.nik import make_nik
 from kompeten.registry.services import CONSENT_TEXT_VERSION
+from kompeten.selection import notifications
+from kompeten.selection import services as selection_services
+from kompeten.selection.models import (
+    DEFAULT_RULES,
+    Application,
+    Offer,
+    OfferStatus,
+    RoundStatus,
+    SelectionRound,
+)
+from kompeten.selection.rules import ineligibility
 from kompeten.training.models import (
     ATTENDED,
     Attendance,
@@ -260,6 +276,8 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
         "packages": make_packages(),
         "batches": make_batches(batch_share),
         "enrolments": make_enrolments(),
+        "selection": make_selection_rounds(),
+        "open_round": make_open_round(),
         "attendance": make_attendance(),
         "completed": complete_demo_batches(),
     }
@@ -338,13 +356,18 @@ def make_users() -> int:
     return len(todo)
 
 
+JOB_SEEKER_EDUCATION = ("SMA", "SMK")
+
+
 def make_job_seeker_account() -> int:
-    """An account for one demo person (email or phone login), registered at BLKI Balikpapan."""
+    """An account for one demo person (email or phone login), registered at BLKI Balikpapan: never trained,
+    SMA/SMK, born 1997 or later and looking for work, so that they may apply for the open batches."""
     if User.objects.filter(email=JOB_SEEKER_EMAIL).exists():
         return 0
     person = (
         Person.objects.filter(source=PersonSource.DEMO, user__isnull=True, registered_centre__code=BALIKPAPAN,
-                              declared_prior_training=False, birth_date__gte=datetime.date(1997, 1, 1))
+                              declared_prior_training=False, birth_date__gte=datetime.date(1997, 1, 1),
+                              education_id__in=JOB_SEEKER_EDUCATION, employment_status=EmploymentStatus.UNEMPLOYED)
         .exclude(phone="")
         .order_by("id")
         .first()
@@ -858,14 +881,17 @@ def _eligible(package: TrainingPackage, levels: dict[str, int], start: datetime.
 
 
 def make_enrolments() -> int:
-    """16 participants (a few classes 14-15) for every class in selection, running or finished, from the
-    persons registered at its centre before the enrolment day: never-trained persons first, then the
-    eligible ones; nobody is enrolled twice. The demo job seeker's own person is left free."""
+    """16 participants (a few classes 14-15) for every class in selection, running or finished that no
+    selection round fills, from the persons registered at its centre before the enrolment day: never-trained
+    persons first, then the eligible ones; nobody is enrolled twice. The demo job seeker's own person is left
+    free. The classes from July on get their participants from the Semester II round
+    (make_selection_rounds, which runs next and takes its applicants from the persons left free here)."""
     year = _programme_year()
     if year is None:
         return 0
     batches = list(Batch.objects.filter(programme_year=year, status__in=STAFFED_STATUSES)
-                   .filter(enrolments__isnull=True).select_related("package")
+                   .filter(enrolments__isnull=True, round_batches__isnull=True)
+                   .exclude(start_date__gte=SEMESTER_II_FIRST_START).select_related("package")
                    .order_by("start_date", "centre__code", "package__code", "number"))
     if not batches:
         return 0
@@ -1015,3 +1041,296 @@ def complete_demo_batches() -> int:
             status=status, outcome_reason=reason, final_test_passed=passed, attendance_percent=percent,
             completed_at=completed_at)
     return len(enrolments)
+
+
+# --- selection rounds: the finished Semester II round per centre, and one open round -----------------------
+
+SEMESTER_II_ROUND = "Seleksi Angkatan Semester II 2025"
+SEMESTER_II_FIRST_START = datetime.date(2025, 7, 1)  # its classes: in selection, running or finished, from July on
+SEMESTER_II_OPENS = (datetime.date(2025, 6, 2), datetime.time(8, 0))
+SEMESTER_II_CLOSES = (datetime.date(2025, 6, 20), datetime.time(23, 59))
+SEMESTER_II_RESULTS = (datetime.date(2025, 6, 26), datetime.time(10, 0))  # 27 June is a holiday (1 Muharram)
+SEMESTER_II_APPLY_SHARE = 0.9  # of the free persons of a centre eligible for one of its classes
+# Seats reserved per centre: (sector, reserves, how many of the sector's classes in the round, first first).
+SEMESTER_II_RESERVES = {
+    BALIKPAPAN: [("construction", {"women": 2}, 2), ("mining", {"women": 2}, 2), ("trade", {"disability": 1}, 1)],
+    BONTANG: [("construction", {"women": 2}, 1), ("motorcycle_repair", {"regency:64.74": 2}, 1),
+              ("trade", {"disability": 1}, 1)],
+}
+# How many classes an applicant ranks, and how popular each sector is (focus sectors most, housekeeping
+# least; women choose mining, construction and motorcycle repair less often).
+CHOICE_COUNTS = {1: 15, 2: 20, 3: 25, 4: 20, 5: 20}
+SECTOR_POPULARITY = {"mining": 5, "construction": 4, "trade": 4, "motorcycle_repair": 4, "housekeeping": 1.2,
+                     "other": 2}
+WOMEN_SECTOR_FACTOR = {"mining": 0.3, "construction": 0.3, "motorcycle_repair": 0.4, "trade": 1.5,
+                       "housekeeping": 2.0}
+DOCUMENTS_REJECTED_SHARE = 0.015
+OFFER_ACCEPTED_SHARE = 0.9  # of the offers; 5 % are declined and the rest expire unanswered
+OFFER_DECLINED_SHARE = 0.05
+
+OPEN_ROUND = "Seleksi Angkatan Desember 2025"
+OPEN_ROUND_APPLY_SHARE = 0.15  # of the free eligible persons have applied in its first week
+
+
+def _round_seed(name: str) -> str:
+    """The lottery seed of a demo round that is over: derived from the demo seed, so the demo is reproducible
+    (a real round's seed is drawn at random by open_round, as the open demo round's is)."""
+    return hashlib.sha256(f"{SEED}:selection:{name}".encode()).hexdigest()
+
+
+@contextmanager
+def _no_notifications():
+    """The demo's history is not news: no SMS or email about a round of June 2025 (they would go out when the
+    demo's transaction commits)."""
+    send = notifications._send
+    notifications._send = lambda person, subject, text: None
+    try:
+        yield
+    finally:
+        notifications._send = send
+
+
+def _demo_users() -> dict[str, User]:
+    emails = [u.email for u in STAFF_USERS]
+    return {user.email: user for user in User.objects.filter(email__in=emails)}
+
+
+def _semester_ii_batches(year: ProgrammeYear, centre: TrainingCentre) -> list[Batch]:
+    return list(Batch.objects.filter(programme_year=year, centre=centre, status__in=STAFFED_STATUSES,
+                                     start_date__gte=SEMESTER_II_FIRST_START)
+                .select_related("package__vocation", "package__min_education", "package__max_education",
+                                "package__domicile", "centre", "programme_year")
+                .order_by("start_date", "package__code", "number"))
+
+
+def _free_persons(centres) -> list[Person]:
+    """Persons registered at the centres with no enrolment and no account (the demo job seeker stays free)."""
+    return list(Person.objects.filter(registered_centre__in=centres, user__isnull=True, enrolments__isnull=True)
+                .select_related("education").order_by("pk"))
+
+
+def _rank_choices(rng: random.Random, person: Person, eligible: list[Batch]) -> list[int]:
+    """1-5 of the eligible classes, the popular sectors more often, in the order the person prefers them."""
+    count = min(_pick(rng, CHOICE_COUNTS), len(eligible))
+    pool = list(eligible)
+    chosen = []
+    for _ in range(count):
+        weights = []
+        for batch in pool:
+            sector = batch.package.vocation.sector_id
+            weight = SECTOR_POPULARITY.get(sector, SECTOR_POPULARITY["other"])
+            if person.sex == "P":
+                weight *= WOMEN_SECTOR_FACTOR.get(sector, 1)
+            weights.append(weight)
+        batch = rng.choices(pool, weights=weights)[0]
+        pool.remove(batch)
+        chosen.append(batch.pk)
+    return chosen
+
+
+def _submission_times(rng: random.Random, count: int, opens: datetime.datetime,
+                      closes: datetime.datetime) -> list[datetime.datetime]:
+    """When applications came in: many in the first and the last three days, between 07.00 and 23.00."""
+    local_opens, local_closes = timezone.localtime(opens), timezone.localtime(closes)
+    days = (local_closes.date() - local_opens.date()).days + 1
+    weights = [3 if index < 3 or index >= days - 3 else 1 for index in range(days)]
+    times = []
+    for day in rng.choices(range(days), weights=weights, k=count):
+        date = local_opens.date() + datetime.timedelta(days=day)
+        moment = _at(date, datetime.time(rng.randint(7, 22), rng.randrange(60), rng.randrange(60)))
+        times.append(min(max(moment, opens), closes))
+    return sorted(times)
+
+
+def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person], batches: list[Batch],
+               share: float, opens: datetime.datetime, closes: datetime.datetime) -> int:
+    """Applications of a share of the persons eligible for one of the batches (of their own centre), through
+    services.apply; choices are only classes the person is eligible for, so apply never refuses one."""
+    by_centre = defaultdict(list)
+    for batch in batches:
+        by_centre[batch.centre_id].append(batch)
+    applicants = []
+    for person in persons:
+        eligible = [b for b in by_centre[person.registered_centre_id]
+                    if not ineligibility(person, b, in_training=False, check_status=False)]
+        if eligible and rng.random() < share:
+            applicants.append((person, _rank_choices(rng, person, eligible)))
+    rng.shuffle(applicants)
+    for (person, choices), moment in zip(applicants, _submission_times(rng, len(applicants), opens, closes),
+                                         strict=True):
+        selection_services.apply(round_, person, choices, by=None, now=moment)
+    return len(applicants)
+
+
+def make_selection_rounds() -> int:
+    """The finished Semester II round of each centre, run through the selection services as it happened in
+    June 2025: applications, the document check, the allocation, offers accepted, declined or left to expire
+    (the reserve list then gets offers). Its classes are those from July on. Returns the applications."""
+    year = _programme_year()
+    if year is None:
+        return 0
+    users = _demo_users()
+    operators = {u.centre: users.get(u.email) for u in STAFF_USERS if u.role == Role.CENTRE_OPERATOR}
+    total = 0
+    for centre in TrainingCentre.objects.filter(code__in=BOTH).order_by("code"):
+        name = f"{SEMESTER_II_ROUND} — {centre.short_name}"
+        if SelectionRound.objects.filter(programme_year=year, name=name).exists():
+            continue
+        batches = _semester_ii_batches(year, centre)
+        if batches:
+            total += _semester_ii_round(year, centre, name, batches, operators.get(centre.code))
+    return total
+
+
+def _semester_ii_round(year, centre, name, batches, operator) -> int:
+    rng = _rng(f"selection:{centre.code}")
+    opens, closes, results = _at(*SEMESTER_II_OPENS), _at(*SEMESTER_II_CLOSES), _at(*SEMESTER_II_RESULTS)
+    statuses = defaultdict(list)  # the classes' status on DEMO_TODAY; in June they were open for registration
+    for batch in batches:
+        statuses[batch.status].append(batch.pk)
+    ids = [batch.pk for batch in batches]
+    Batch.objects.filter(pk__in=ids).update(status=BatchStatus.OPEN)
+    with _no_notifications():
+        round_ = selection_services.create_round(
+            programme_year=year, name=name, centres=[centre], opens_at=opens, closes_at=closes, results_at=results,
+            rules=DEFAULT_RULES, by=operator)
+        reserves = _reserves(centre.code, batches)
+        for batch in batches:
+            round_batch = selection_services.add_batch(round_, batch, by=operator)
+            wanted = reserves.get(batch.pk)
+            if wanted and sum(wanted.values()) <= round_batch.seats:
+                selection_services.set_reserves(round_batch, wanted, by=operator)
+        round_.seed = _round_seed(name)
+        round_.seed_hash = hashlib.sha256(round_.seed.encode()).hexdigest()
+        round_.save(update_fields=["seed", "seed_hash"])
+        selection_services.open_round(round_, by=operator)
+        applied = _apply_all(round_, rng, _free_persons([centre]), batches, SEMESTER_II_APPLY_SHARE, opens, closes)
+        selection_services.close_round(round_, by=operator)
+        Batch.objects.filter(pk__in=ids).update(status=BatchStatus.SELECTING)
+        _check_documents(round_, rng, operator, closes)
+        selection_services.run_allocation(round_, by=operator)
+        selection_services.publish(round_, by=operator, now=results)
+        _answer_offers(round_, rng, operator, results)
+    for status, pks in statuses.items():
+        Batch.objects.filter(pk__in=pks).update(status=status)
+    # The services stamp the real clock on what has no `now`: date it as it happened.
+    SelectionRound.objects.filter(pk=round_.pk).update(
+        created_at=opens - datetime.timedelta(days=14), allocated_at=_at(closes.date() + datetime.timedelta(days=5),
+                                                                         datetime.time(9, 30)))
+    Offer.objects.filter(application__round=round_).update(
+        created_at=models.F("expires_at") - datetime.timedelta(days=round_.offer_days))
+    accepted = dict(Offer.objects.filter(application__round=round_, status=OfferStatus.ACCEPTED)
+                    .values_list("application__person_id", "answered_at"))
+    enrolments = list(Enrolment.objects.filter(batch__in=ids, person__in=accepted))
+    for enrolment in enrolments:
+        enrolment.enrolled_at = accepted[enrolment.person_id]
+    Enrolment.objects.bulk_update(enrolments, ["enrolled_at"], batch_size=500)
+    return applied
+
+
+def _reserves(centre_code: str, batches: list[Batch]) -> dict[int, dict[str, int]]:
+    reserves: dict[int, dict[str, int]] = defaultdict(dict)
+    for sector, seats, count in SEMESTER_II_RESERVES.get(centre_code, []):
+        for batch in [b for b in batches if b.package.vocation.sector_id == sector][:count]:
+            reserves[batch.pk].update(seats)
+    return reserves
+
+
+def _check_documents(round_: SelectionRound, rng: random.Random, operator, closes: datetime.datetime) -> None:
+    """The operator checks every application's documents on the Monday and Tuesday after registration closed
+    (on a Friday); the seats are allocated on the Wednesday."""
+    checked: dict[datetime.datetime, list[int]] = defaultdict(list)
+    for application in round_.applications.select_related("round").order_by("pk"):
+        ok = rng.random() >= DOCUMENTS_REJECTED_SHARE
+        selection_services.record_stage(application, "documents", ok, by=operator)
+        day = closes.date() + datetime.timedelta(days=rng.choice((3, 4)))
+        checked[_at(day, datetime.time(rng.randint(8, 15), rng.choice((0, 15, 30, 45))))].append(application.pk)
+    for moment, pks in checked.items():
+        Application.objects.filter(pk__in=pks).update(documents_at=moment)
+
+
+def _answer_offers(round_: SelectionRound, rng: random.Random, operator, results: datetime.datetime) -> None:
+    """Play the days after the results: each offer is accepted (daftar ulang), declined or left to expire,
+    in time order; a decline and the daily expiry run (expire_offers) pass the seat to the reserve list.
+    Offers made from the fourth night on are all accepted, so every class is settled before it starts."""
+    days = round_.offer_days
+    settled_from = _at(results.date() + datetime.timedelta(days=days + 1), datetime.time(0, 0))
+    events: list[tuple] = []
+    order = itertools.count()
+    seen = 0
+
+    def schedule() -> None:
+        nonlocal seen
+        new = list(Offer.objects.filter(application__round=round_, pk__gt=seen).order_by("application_id"))
+        for offer in new:
+            seen = max(seen, offer.pk)
+            made = offer.expires_at - datetime.timedelta(days=days)
+            draw = rng.random()
+            if made >= settled_from or draw < OFFER_ACCEPTED_SHARE:
+                hours = 20 if made >= settled_from else days * 24 - 2
+                kind = "accept"
+            elif draw < OFFER_ACCEPTED_SHARE + OFFER_DECLINED_SHARE:
+                hours, kind = days * 24 - 2, "decline"
+            else:
+                continue  # never answered: expires
+            answered = made + datetime.timedelta(minutes=rng.randint(15, hours * 60))
+            heapq.heappush(events, (answered, next(order), kind, offer.pk))
+
+    schedule()
+    for night in range(1, 2 * days + 4):  # the daily expiry run, half an hour after midnight
+        heapq.heappush(events, (_at(results.date() + datetime.timedelta(days=night), datetime.time(0, 30)),
+                                next(order), "expire", None))
+    while events:
+        moment, _order, kind, pk = heapq.heappop(events)
+        if kind == "expire":
+            selection_services.expire_offers(now=moment)
+        elif kind == "accept":
+            selection_services.accept_offer(Offer.objects.get(pk=pk), by=operator, now=moment)
+        else:
+            selection_services.decline_offer(Offer.objects.get(pk=pk), by=operator, now=moment)
+        schedule()
+
+
+def make_open_round() -> int:
+    """"Seleksi Angkatan Desember 2025": one round of both centres for the classes open for registration,
+    open now by the machine's clock (from a week ago to 30 days ahead) so that the demo job seeker can apply
+    in the browser; a few hundred persons have applied already. Returns the applications.
+
+    Loaded again after its registration closed, the round is moved to the present (with its applications)."""
+    year = _programme_year()
+    if year is None:
+        return 0
+    now = timezone.now()
+    existing = SelectionRound.objects.filter(programme_year=year, name=OPEN_ROUND).first()
+    if existing is not None:
+        _move_open_round(existing, now)
+        return 0
+    batches = list(Batch.objects.filter(programme_year=year, status=BatchStatus.OPEN, centre__code__in=BOTH)
+                   .select_related("package__vocation", "package__min_education", "package__max_education",
+                                   "package__domicile", "centre", "programme_year")
+                   .order_by("start_date", "centre__code", "package__code", "number"))
+    if not batches:
+        return 0
+    admin = _demo_users().get(ADMIN_EMAIL)
+    opens = now - datetime.timedelta(days=7)
+    closes = now + datetime.timedelta(days=30)
+    centres = list(TrainingCentre.objects.filter(code__in=BOTH).order_by("code"))
+    round_ = selection_services.create_round(
+        programme_year=year, name=OPEN_ROUND, centres=centres, opens_at=opens, closes_at=closes,
+        results_at=closes + datetime.timedelta(days=7), rules=DEFAULT_RULES, by=admin, batches=batches)
+    selection_services.open_round(round_, by=admin)  # a real, secret seed: this round is still to be allocated
+    applied = _apply_all(round_, _rng("open_round"), _free_persons(centres), batches, OPEN_ROUND_APPLY_SHARE,
+                         opens, now - datetime.timedelta(minutes=5))
+    SelectionRound.objects.filter(pk=round_.pk).update(created_at=opens - datetime.timedelta(days=3))
+    return applied
+
+
+def _move_open_round(round_: SelectionRound, now: datetime.datetime) -> None:
+    """Keep the open demo round open: if its registration is over or nearly so, shift it to the present."""
+    if round_.status != RoundStatus.OPEN or round_.closes_at > now + datetime.timedelta(days=7):
+        return
+    shift = now - datetime.timedelta(days=7) - round_.opens_at
+    SelectionRound.objects.filter(pk=round_.pk).update(
+        opens_at=models.F("opens_at") + shift, closes_at=models.F("closes_at") + shift,
+        results_at=models.F("results_at") + shift, created_at=models.F("created_at") + shift)
+    round_.applications.update(submitted_at=models.F("submitted_at") + shift)

@@ -189,7 +189,7 @@ def _read_with_csv(file: str, text: str) -> Table:
     try:
         header = [name.strip() for name in next(reader)]
         for row in reader:
-            if not row or row == [""]:
+            if not row:
                 continue  # blank line
             if len(row) != len(header):
                 wrong.append((reader.line_num, len(row)))
@@ -274,7 +274,7 @@ def _numbers(table: Table, column: str, *, whole: bool) -> np.ndarray:
         except ValueError:
             bad.append(row)
             continue
-        if not np.isfinite(number) or (whole and number != int(number)):
+        if not np.isfinite(number) or (whole and (number != int(number) or abs(number) >= 2**62)):
             bad.append(row)
         else:
             values[row] = int(number) if whole else number
@@ -316,8 +316,7 @@ class _Ids:
                                                                          "value": table.text(row, column),
                                                                          "first": table.line(first[row])})
         # Two different ids with the same 64-bit hash: rare enough to fall back to a dictionary.
-        self.fallback = {text.encode("utf-8"): row for row, text in
-                         enumerate(_field_bytes(table, column, np.arange(table.rows)))}
+        self.fallback = {text: row for row, text in enumerate(_field_bytes(table, column, np.arange(table.rows)))}
 
     def lookup(self, table: Table, column: str, other_file: str) -> np.ndarray:
         """The row of each value of ``table[column]`` here; unknown values raise CsvError."""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -257,7 +258,26 @@ def test_fast_reader_reads_what_the_csv_module_reads(tmp_path, rows, trailing):
 
     expected = [python(with_csv.text(row, "n")) for row in range(with_csv.rows)]
     if None in expected:
-        with pytest.raises(csvio.CsvError, match="is not a number"):
+        with translation.override("en"), pytest.raises(csvio.CsvError, match="is not a number"):
             csvio._numbers(table, "n", whole=False)
     else:
         assert csvio._numbers(table, "n", whole=False).tolist() == expected
+
+
+def test_ids_whose_hashes_collide_fall_back_to_a_dictionary(tmp_path, monkeypatch):
+    def colliding(table, column, hashed=None):
+        return np.zeros(table.rows, dtype=np.uint64), False  # every id has the same "hash"
+
+    monkeypatch.setattr(csvio, "_keys", colliding)
+    out = tmp_path / "result.csv"
+    run(write(tmp_path / "in"), out)
+    assert read(out)[1:] == ["ani,LAS,2", "budi,JAHIT,1", "citra,,", "dewi,LAS,1"]
+    with pytest.raises(CommandError, match="applications.csv line 8: programme_id 'X9' is not in programmes.csv."):
+        run(write(tmp_path / "in", applications=APPLICATIONS + "ani,3,X9,50\n"), out)
+    with pytest.raises(CommandError, match="line 6: column applicant_id: dewi already appears on line 5."):
+        run(write(tmp_path / "in", applicants=APPLICANTS + "dewi,0.3\n"), out)
+
+
+def test_huge_numbers_are_rejected_not_crashed_on(tmp_path):
+    with pytest.raises(CommandError, match="programmes.csv line 2: column capacity: '1e300' is not a whole number."):
+        run(write(tmp_path / "in", programmes="programme_id,capacity\nJAHIT,1e300\nLAS,2\n"), tmp_path / "r.csv")

@@ -229,7 +229,7 @@ def test_reserved_seats_are_processed_after_the_open_seats():
     result = allocate(women_example([90, 80, 70, 60], [True, False, False, True]))
     assert result.assignment.tolist() == [0, -1, -1, 0]
     assert [category_name(result, a) for a in range(4)] == ["open", "", "", "women"]
-    # Reserved-first would have given W1 the reserved seat and M1 the open one: the reference says the same.
+    # (Reserved seats first would have given W1 the reserved seat and M1 the open one.)
     assert outcome(result) == outcome(allocate_reference(women_example([90, 80, 70, 60], [True, False, False, True])))
 
 
