@@ -63,6 +63,7 @@ def _object_kwargs(name, objects):
         "selection:round_transition": {"pk": objects["round"].pk},
         "selection:round_add_batch": {"pk": objects["round"].pk},
         "selection:round_results": {"pk": objects["round"].pk},
+        "selection:round_inputs": {"pk": objects["round"].pk},
         "selection:what_if": {"pk": objects["round"].pk},
         "selection:application_list": {"pk": objects["round"].pk},
         "selection:apply": {"pk": objects["round"].pk},
@@ -94,6 +95,10 @@ PROVINCE_OBJECTS = {"programmes:year_detail"}
 # Public object pages: anyone, even anonymous, once the object is past its draft; no personal data on them.
 PUBLIC_OBJECTS = {"selection:round_results"}
 
+# Public files of an object: only once there is something to publish (tested with real content in
+# kompeten/selection/tests/test_services.py); before that, 404 for everyone.
+PUBLIC_FILES = {"selection:round_inputs"}
+
 # Pages of an object offered to every job seeker (a round past its draft): 404 for everyone else.
 JOB_SEEKER_OBJECTS = {"selection:apply"}
 
@@ -120,7 +125,8 @@ def all_url_names(patterns=None, namespace=""):
 
 def test_every_url_pattern_is_classified():
     names = all_url_names()
-    classified = PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | JOB_SEEKER_OBJECTS
+    classified = (PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | PUBLIC_FILES
+                  | JOB_SEEKER_OBJECTS)
     unclassified = names - classified
     assert not unclassified, f"add these URL names to the sweep: {sorted(unclassified)}"
     stale = classified - names
@@ -256,3 +262,13 @@ def test_job_seeker_objects_are_for_job_seekers_only(name, client, job_seeker, o
         client.force_login(outsider)
         answers = {client.get(url).status_code, client.post(url).status_code}
         assert answers == {404}, (url, answers)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_FILES))
+def test_public_files_exist_only_when_published(name, client, operator_balikpapan, balikpapan_objects):
+    for kwargs in ({"pk": balikpapan_objects["draft_round"].pk}, _object_kwargs(name, balikpapan_objects)):
+        url = reverse(name, kwargs=kwargs)
+        assert client.get(url).status_code == 404  # a draft; a round never allocated
+        client.force_login(operator_balikpapan)
+        assert client.get(url).status_code == 404
+        client.logout()

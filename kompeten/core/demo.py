@@ -1078,18 +1078,6 @@ def _round_seed(name: str) -> str:
     return hashlib.sha256(f"{SEED}:selection:{name}".encode()).hexdigest()
 
 
-@contextmanager
-def _no_notifications():
-    """The demo's history is not news: no SMS or email about a round of June 2025 (they would go out when the
-    demo's transaction commits)."""
-    send = notifications._send
-    notifications._send = lambda person, subject, text: None
-    try:
-        yield
-    finally:
-        notifications._send = send
-
-
 def _demo_users() -> dict[str, User]:
     emails = [u.email for u in STAFF_USERS]
     return {user.email: user for user in User.objects.filter(email__in=emails)}
@@ -1190,7 +1178,7 @@ def _semester_ii_round(year, centre, name, batches, operator) -> int:
         statuses[batch.status].append(batch.pk)
     ids = [batch.pk for batch in batches]
     Batch.objects.filter(pk__in=ids).update(status=BatchStatus.OPEN)
-    with _no_notifications():
+    with notifications.suppressed():
         round_ = selection_services.create_round(
             programme_year=year, name=name, centres=[centre], opens_at=opens, closes_at=closes, results_at=results,
             rules=DEFAULT_RULES, by=operator)
@@ -1284,10 +1272,15 @@ def _answer_offers(round_: SelectionRound, rng: random.Random, operator, results
         moment, _order, kind, pk = heapq.heappop(events)
         if kind == "expire":
             selection_services.expire_offers(now=moment)
-        elif kind == "accept":
-            selection_services.accept_offer(Offer.objects.get(pk=pk), by=operator, now=moment)
+            schedule()
+            continue
+        offer = Offer.objects.get(pk=pk)
+        if offer.status != OfferStatus.OPEN:  # given back when its applicant moved up to a better choice
+            continue
+        if kind == "accept":
+            selection_services.accept_offer(offer, by=operator, now=moment)
         else:
-            selection_services.decline_offer(Offer.objects.get(pk=pk), by=operator, now=moment)
+            selection_services.decline_offer(offer, by=operator, now=moment)
         schedule()
 
 

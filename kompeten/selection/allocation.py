@@ -84,7 +84,7 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
     checked = []  # (choice, reasons, vector) for every choice, to store
     for applicant_index, application in enumerate(applications):
         person = application.person
-        application.lottery = lottery_number(round_.seed, application.pk)
+        application.lottery = lottery_number(round_.seed, round_.closing_digest, application.pk)
         lottery.append(lottery_int(application.lottery))
         member = person_groups(person)
         application.groups = sorted(member)
@@ -96,7 +96,8 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
         for choice in choices[application.pk]:
             rb = round_batches[index[choice.batch_id]]
             reasons = ineligibility(person, rb.batch, in_training=application.in_training, check_status=False,
-                                    documents_ok=application.documents_ok if round_.uses_document_check else None)
+                                    documents_ok=application.documents_ok if round_.uses_document_check else None,
+                                    documents_required=round_.uses_document_check)
             vector = [rule_value(rule, person=person, batch=rb.batch, application=application,
                                  never_trained=never_trained, today=today) for rule in rules]
             checked.append((choice, reasons, vector))
@@ -224,7 +225,7 @@ def export_inputs(round_, directory) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["applicant_id", "lottery", *group_names])
         for application in applications:
-            lottery = lottery_int(lottery_number(round_.seed, application.pk))
+            lottery = lottery_int(lottery_number(round_.seed, round_.closing_digest, application.pk))
             writer.writerow([f"A{application.pk}", lottery, *[int(g in application.groups) for g in group_names]])
     with open(directory / "applications.csv", "w", newline="") as handle:
         writer = csv.writer(handle)

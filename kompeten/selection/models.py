@@ -69,6 +69,9 @@ class SelectionRound(models.Model):
     seed = models.CharField(max_length=64, blank=True)
     seed_hash = models.CharField(_("SHA-256 of the lottery seed"), max_length=64, blank=True)
     seed_revealed = models.BooleanField(default=False)
+    # SHA-256 over the ids of the applications in the round when registration closed: mixed into every
+    # lottery number, so that nobody, not even someone who can read the seed, knows a number in advance.
+    closing_digest = models.CharField(max_length=64, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -196,6 +199,7 @@ class OfferStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Confirmed (daftar ulang)")
     DECLINED = "declined", _("Declined")
     EXPIRED = "expired", _("Expired")
+    RELEASED = "released", _("Given back for a better choice")
 
 
 class OfferQuerySet(models.QuerySet):
@@ -231,7 +235,9 @@ class Offer(models.Model):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
-            models.UniqueConstraint(fields=["application"], condition=Q(status="open"), name="offer_one_open"),
+            # An applicant may hold an open offer for a lower choice while a higher one is offered.
+            models.UniqueConstraint(fields=["application", "batch"], condition=Q(status="open"),
+                                    name="offer_one_open_per_batch"),
         ]
 
     def __str__(self):

@@ -6,7 +6,9 @@ Messages are in Indonesian: applicants read them on their phones, outside the si
 """
 
 import logging
+import threading
 from collections import deque
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -33,7 +35,24 @@ def _sms_backend():
     return import_string(settings.KOMPETEN_SMS_BACKEND)()
 
 
+_suppressed = threading.local()
+
+
+@contextmanager
+def suppressed():
+    """Send nothing inside this block (back-filled history, data migrations); per thread."""
+    before = getattr(_suppressed, "on", False)
+    _suppressed.on = True
+    try:
+        yield
+    finally:
+        _suppressed.on = before
+
+
 def _send(person, subject: str, text: str) -> None:
+    if getattr(_suppressed, "on", False):
+        return
+
     def deliver():
         if person.email:
             send_mail(subject, text, None, [person.email], fail_silently=True)

@@ -7,6 +7,7 @@ application form, the explanations and the recompute command all agree by constr
 import datetime
 import hashlib
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.registry.models import EmploymentStatus
@@ -25,6 +26,7 @@ INELIGIBLE = {
     "working": _("Only for people who are not working."),
     "in_training": _("You are already enrolled in a training."),
     "documents_rejected": _("Your documents were not accepted at the document check."),
+    "documents_not_checked": _("Your documents have not been checked."),
 }
 
 
@@ -37,7 +39,8 @@ def reason_text(code: str, package) -> str:
     return str(INELIGIBLE[code]) % params
 
 
-def ineligibility(person, batch, *, in_training: bool, documents_ok=None, check_status=True) -> list[str]:
+def ineligibility(person, batch, *, in_training: bool, documents_ok=None, documents_required=False,
+                  check_status=True) -> list[str]:
     """The reason codes that keep ``person`` out of ``batch`` (empty when eligible)."""
     package = batch.package
     reasons = []
@@ -71,6 +74,8 @@ def ineligibility(person, batch, *, in_training: bool, documents_ok=None, check_
         reasons.append("in_training")
     if documents_ok is False:
         reasons.append("documents_rejected")
+    elif documents_required and documents_ok is None:
+        reasons.append("documents_not_checked")
     return reasons
 
 
@@ -95,7 +100,7 @@ def rule_value(rule: str, *, person, batch, application, never_trained: bool, to
     if rule == PriorityRule.INTERVIEW_SCORE:
         return min(application.interview_score or 0, 100)
     if rule == PriorityRule.UNEMPLOYED_LONGER:
-        registered = person.created_at.date() if person.created_at else today
+        registered = timezone.localdate(person.created_at) if person.created_at else today
         return max(0, min((today - registered).days, RULE_RADIX[rule] - 1))
     raise ValueError(f"unknown priority rule {rule!r}")
 
@@ -108,9 +113,16 @@ def combined_score(vector: list[int], rules: list[str]) -> int:
     return score
 
 
-def lottery_number(seed: str, application_id: int) -> str:
-    """The applicant's lottery number: SHA-256 of "seed:application id", in hex. Smaller is earlier."""
-    return hashlib.sha256(f"{seed}:{application_id}".encode()).hexdigest()
+def lottery_number(seed: str, closing_digest: str, application_id: int) -> str:
+    """The applicant's lottery number: SHA-256 of "seed:closing digest:application id", in hex.
+    Smaller is earlier."""
+    return hashlib.sha256(f"{seed}:{closing_digest}:{application_id}".encode()).hexdigest()
+
+
+def closing_digest(application_ids) -> str:
+    """SHA-256 of the sorted applicant ids ("A<id>", one per line) of a round when it closed."""
+    lines = "\n".join(sorted(f"A{pk}" for pk in application_ids))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def deciding_rule(own: list[int], cutoff: list[int], rules: list[str]) -> str:

@@ -8,6 +8,7 @@ does an enrolment; availability is counted from those rows.
 import datetime
 import hashlib
 import secrets
+from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,9 +32,9 @@ from kompeten.selection.models import (
     RoundStatus,
     SelectionRound,
 )
-from kompeten.selection.rules import ineligibility, reason_text
+from kompeten.selection.rules import closing_digest, ineligibility, reason_text
 from kompeten.training.models import Enrolment, EnrolmentSource
-from kompeten.training.services import enrol, seats_free
+from kompeten.training.services import enrol, seats_free, withdraw
 
 MESSAGES = {
     "round_not_open": _("This selection round does not take applications now."),
@@ -66,7 +67,7 @@ ROUND_TRANSITIONS = {
     RoundStatus.DRAFT: {RoundStatus.OPEN},
     RoundStatus.OPEN: {RoundStatus.CLOSED},
     RoundStatus.CLOSED: {RoundStatus.ALLOCATED, RoundStatus.OPEN},
-    RoundStatus.ALLOCATED: {RoundStatus.ALLOCATED, RoundStatus.PUBLISHED},
+    RoundStatus.ALLOCATED: {RoundStatus.ALLOCATED, RoundStatus.PUBLISHED, RoundStatus.CLOSED},
     RoundStatus.PUBLISHED: {RoundStatus.FINISHED},
     RoundStatus.FINISHED: set(),
 }
@@ -134,6 +135,7 @@ def open_round(round_: SelectionRound, *, by) -> SelectionRound:
         raise DomainError("round_has_no_batches", MESSAGES["round_has_no_batches"])
     if not round_.seed:
         round_.seed = secrets.token_hex(32)
+    if not round_.seed_hash:
         round_.seed_hash = hashlib.sha256(round_.seed.encode()).hexdigest()
     _transition(round_, RoundStatus.OPEN, by=by, note=f"seed sha256 {round_.seed_hash}")
     return round_
@@ -141,7 +143,17 @@ def open_round(round_: SelectionRound, *, by) -> SelectionRound:
 
 @transaction.atomic
 def close_round(round_: SelectionRound, *, by) -> SelectionRound:
-    _transition(round_, RoundStatus.CLOSED, by=by)
+    """Close registration; the applications in the round from now on fix the lottery's closing digest."""
+    ids = round_.applications.exclude(status=ApplicationStatus.WITHDRAWN).values_list("pk", flat=True)
+    round_.closing_digest = closing_digest(ids)
+    _transition(round_, RoundStatus.CLOSED, by=by, note=f"closing digest {round_.closing_digest}")
+    return round_
+
+
+@transaction.atomic
+def finish_round(round_: SelectionRound, *, by) -> SelectionRound:
+    """No more offers from the reserve list; offers already made keep their deadline."""
+    _transition(round_, RoundStatus.FINISHED, by=by)
     return round_
 
 
@@ -186,7 +198,7 @@ def apply(round_: SelectionRound, person: Person, batch_ids: list[int], *, by, n
 
 @transaction.atomic
 def withdraw_application(application: Application, *, by) -> Application:
-    if application.round.status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
+    if application.round.status != RoundStatus.OPEN:  # after closing, the set of applications is fixed
         raise DomainError("round_not_open", MESSAGES["round_not_open"])
     before, application.status = application.status, ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status"])
@@ -207,6 +219,8 @@ def record_stage(application: Application, stage: str, value, *, by) -> Applicat
     _require_status(round_, STAGES_EDITABLE)
     if stage != "documents" and not (isinstance(value, int) and 0 <= value <= 100):
         raise DomainError("stage_value_invalid", MESSAGES["stage_value_invalid"])
+    if round_.status == RoundStatus.ALLOCATED:  # the stored result no longer holds: allocate again
+        _transition(round_, RoundStatus.CLOSED, by=by, note="stage result changed after allocation")
     field = STAGES[stage]
     before = getattr(application, field)
     setattr(application, field, value)
@@ -225,6 +239,15 @@ def run_allocation(round_: SelectionRound, *, by) -> dict:
     if round_.status not in (RoundStatus.CLOSED, RoundStatus.ALLOCATED):
         raise DomainError("invalid_round_transition", MESSAGES["invalid_round_transition"],
                           current=RoundStatus(round_.status).label, target=RoundStatus.ALLOCATED.label)
+    # Seats taken since the batches joined the round (an operator's direct enrolment, another round's
+    # offers) are no longer free: the allocation uses what is free now, counted under the batch locks.
+    for round_batch in round_.round_batches.select_related("batch").order_by("batch_id"):
+        batch = Batch.objects.select_for_update().get(pk=round_batch.batch_id)
+        free = seats_free(batch)
+        if free < round_batch.seats:
+            record(AuditEntry.Action.UPDATE, round_batch, by=by, changes={"seats": [round_batch.seats, free]})
+            round_batch.seats = free
+            round_batch.save(update_fields=["seats"])
     summary = allocate_round(round_, save=True)
     round_.allocated_at = timezone.now()
     _transition(round_, RoundStatus.ALLOCATED, by=by, note=f"{summary['admitted']} admitted")
@@ -240,12 +263,23 @@ def publish(round_: SelectionRound, *, by, now=None) -> int:
     round_.published_at = now
     round_.save(update_fields=["seed_revealed", "published_at"])
     expires = now + datetime.timedelta(days=round_.offer_days)
-    admitted = list(round_.applications.filter(status=ApplicationStatus.ADMITTED)
-                    .select_related("assigned_choice", "person"))
+    admitted = defaultdict(list)
+    for application in (round_.applications.filter(status=ApplicationStatus.ADMITTED)
+                        .select_related("assigned_choice")):
+        admitted[application.assigned_choice.batch_id].append(application)
+    offers, bumped = [], []
+    for batch_id in sorted(admitted):  # the seat locks, in ascending order
+        batch = Batch.objects.select_for_update().get(pk=batch_id)
+        ranked = sorted(admitted[batch_id], key=lambda a: ([-v for v in a.assigned_choice.priority], a.lottery))
+        free = seats_free(batch)
+        offers += [Offer(application=a, batch_id=batch_id, expires_at=expires) for a in ranked[:free]]
+        bumped += ranked[free:]  # never overbook: seats taken since the allocation are gone
+    Offer.objects.bulk_create(offers)
+    for application in bumped:
+        application.status, application.assigned_choice, application.seat_category = (
+            ApplicationStatus.NOT_ADMITTED, None, "")
+    Application.objects.bulk_update(bumped, ["status", "assigned_choice", "seat_category"])
     related = ("person", "round", "assigned_choice__batch__package", "assigned_choice__batch__programme_year")
-    offers = Offer.objects.bulk_create(
-        Offer(application=a, batch_id=a.assigned_choice.batch_id, expires_at=expires) for a in admitted
-    )
     for application in round_.applications.select_related(*related).exclude(status=ApplicationStatus.WITHDRAWN):
         notifications.result_published(application)
     return len(offers)
@@ -261,8 +295,17 @@ def _lock_offer(offer: Offer) -> tuple[Offer, Batch]:
 
 @transaction.atomic
 def accept_offer(offer: Offer, *, by, now=None) -> Enrolment:
-    """Daftar ulang: the offer's held seat becomes an enrolment."""
+    """Daftar ulang: the offer's held seat becomes an enrolment.
+
+    An applicant who moves up to a better choice from the reserve list gives back the seat they held
+    in the round (an open offer, or an enrolment in a batch that has not started); it goes on to that
+    batch's reserve list.
+    """
     now = now or timezone.now()
+    held = list(Offer.objects.filter(application_id=offer.application_id, status__in=[
+        OfferStatus.OPEN, OfferStatus.ACCEPTED]).exclude(pk=offer.pk).select_related("application", "batch"))
+    for batch_id in sorted({offer.batch_id, *[h.batch_id for h in held]}):  # the seat locks, ascending
+        Batch.objects.select_for_update().get(pk=batch_id)
     offer, batch = _lock_offer(offer)
     if offer.status != OfferStatus.OPEN:
         raise DomainError("offer_not_open", MESSAGES["offer_not_open"])
@@ -272,8 +315,28 @@ def accept_offer(offer: Offer, *, by, now=None) -> Enrolment:
     offer.status, offer.answered_at = OfferStatus.ACCEPTED, now
     offer.save(update_fields=["status", "answered_at"])
     record(AuditEntry.Action.TRANSITION, offer, by=by, changes={"status": ["open", "accepted"]})
+    released = [_give_back(other, by=by, now=now) for other in held]
     source = EnrolmentSource.RESERVE if offer.from_reserve_list else EnrolmentSource.SELECTION
-    return enrol(batch, offer.application.person, by=by, source=source)
+    enrolment = enrol(batch, offer.application.person, by=by, source=source)
+    for other_batch in released:
+        offer_next(other_batch, by=by, now=now)
+    return enrolment
+
+
+def _give_back(offer: Offer, *, by, now) -> Batch:
+    """Release a seat held through ``offer`` (the applicant took a better one); returns its batch."""
+    before = offer.status
+    if offer.status == OfferStatus.ACCEPTED:
+        enrolment = Enrolment.objects.filter(batch_id=offer.batch_id, person_id=offer.application.person_id,
+                                             status="enrolled").first()
+        if enrolment is not None:
+            withdraw(enrolment, by=by, note="moved to a higher choice")
+    offer.status = OfferStatus.RELEASED
+    if before == OfferStatus.OPEN:
+        offer.answered_at = now  # an accepted offer keeps the time of its daftar ulang
+    offer.save(update_fields=["status", "answered_at"])
+    record(AuditEntry.Action.TRANSITION, offer, by=by, changes={"status": [before, offer.status]})
+    return offer.batch
 
 
 @transaction.atomic
@@ -290,12 +353,31 @@ def decline_offer(offer: Offer, *, by, now=None) -> Offer:
 
 
 def reserve_list(round_batch: RoundBatch) -> list[Choice]:
-    """Applicants still waiting who chose this batch, in the round's priority order for it."""
-    waiting = (Choice.objects.filter(application__round=round_batch.round, batch=round_batch.batch, eligible=True,
-                                     application__status=ApplicationStatus.NOT_ADMITTED)
-               .exclude(application__offers__status__in=[OfferStatus.OPEN, OfferStatus.ACCEPTED])
-               .select_related("application__person"))
-    return sorted(waiting, key=lambda c: ([-v for v in c.priority], c.application.lottery))
+    """Applicants who would rather have this batch than what they hold, in the round's priority order.
+
+    That is everyone who chose it (and was eligible) and has had no offer for it, unless they hold a
+    seat of the round in a batch they ranked higher, or declined or let expire a seat of the round
+    (they are out of the round). Reserved categories play no part here: a freed seat goes to the next
+    applicant by priority.
+    """
+    choices = (Choice.objects.filter(application__round=round_batch.round, batch=round_batch.batch, eligible=True,
+                                     application__status__in=[ApplicationStatus.ADMITTED,
+                                                              ApplicationStatus.NOT_ADMITTED])
+               .select_related("application__person").prefetch_related("application__offers",
+                                                                        "application__choices"))
+
+    def waiting(choice) -> bool:
+        application = choice.application
+        rank_of = {c.batch_id: c.rank for c in application.choices.all()}
+        for offer in application.offers.all():
+            if offer.batch_id == choice.batch_id or offer.status in (OfferStatus.DECLINED, OfferStatus.EXPIRED):
+                return False  # had their chance at this batch, or turned the round down
+            holds = offer.status in (OfferStatus.OPEN, OfferStatus.ACCEPTED)
+            if holds and rank_of.get(offer.batch_id, 0) < choice.rank:
+                return False  # holds a seat they like better
+        return True
+
+    return sorted(filter(waiting, choices), key=lambda c: ([-v for v in c.priority], c.application.lottery))
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.round_transition, name="round_transition"),
     path("<int:pk>/angkatan/", views.round_add_batch, name="round_add_batch"),
     path("<int:pk>/hasil/", views.round_results, name="round_results"),
+    path("<int:pk>/hasil/input.zip", views.round_inputs, name="round_inputs"),
     path("<int:pk>/simulasi/", views.what_if, name="what_if"),
     path("<int:pk>/lamaran/", views.application_list, name="application_list"),
     path("<int:pk>/daftar/", views.apply, name="apply"),

@@ -1,9 +1,14 @@
 """Selection pages: rounds (staff), applying and results (job seekers), stages, reserve lists, what-if."""
 
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,6 +224,7 @@ ROUND_ACTIONS = {
     "close": (services.close_round, {RoundStatus.OPEN}),
     "allocate": (services.run_allocation, {RoundStatus.CLOSED, RoundStatus.ALLOCATED}),
     "publish": (services.publish, {RoundStatus.ALLOCATED}),
+    "finish": (services.finish_round, {RoundStatus.PUBLISHED}),
 }
 
 
@@ -228,6 +234,7 @@ def _round_actions(round_) -> list[tuple[str, str]]:
         "close": _("Close registration"),
         "allocate": _("Allocate again") if round_.status == RoundStatus.ALLOCATED else _("Allocate seats"),
         "publish": _("Publish results and send offers"),
+        "finish": _("Finish the round (no more offers from the reserve list)"),
     }
     return [(action, labels[action]) for action, (_verb, statuses) in ROUND_ACTIONS.items()
             if round_.status in statuses]
@@ -273,6 +280,29 @@ def round_add_batch(request, pk):
 
 
 @require_GET
+def round_inputs(request, pk):
+    """Public: the allocation's inputs as the three CSV files `kompeten allocate` reads (no personal
+    data), with the seed and the closing digest, so that anyone can recompute the result."""
+    round_ = get_round_for_user(request.user, pk, public=True)
+    if round_.status not in RESULTS_OUT or not round_.allocated_at:
+        raise Http404
+    with tempfile.TemporaryDirectory() as folder:
+        allocation.export_inputs(round_, folder)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in ("programmes.csv", "applicants.csv", "applications.csv"):
+                archive.write(Path(folder) / name, name)
+            archive.writestr("README.txt", (
+                f"Round {round_.pk}: {round_.name}\nseed: {round_.seed}\nseed sha256: {round_.seed_hash}\n"
+                f"closing digest: {round_.closing_digest}\nrules: {', '.join(round_.rules)}\n"
+                "lottery = first 13 hex digits of sha256(seed:closing digest:application id)\n"
+                "recompute: kompeten allocate . --out result.csv\n"))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="seleksi-{round_.pk}-input.zip"'
+    return response
+
+
+@require_GET
 def round_results(request, pk):
     """Public: seats, cutoffs and the lottery seed of a round; nothing about any person."""
     round_ = get_round_for_user(request.user, pk, public=True)
@@ -292,7 +322,11 @@ def what_if(request, pk):
     round_batches = _round_batches(round_)
     form = WhatIfForm(request.GET if "run" in request.GET else None, round_=round_, round_batches=round_batches)
     comparison = None
-    if round_batches and form.is_bound and form.is_valid():
+    if round_.status not in (RoundStatus.CLOSED, RoundStatus.ALLOCATED):
+        # The lottery needs the closing digest, and after publishing the result stands.
+        messages.info(request, _("What-if comparisons are made after registration closes and before publishing."))
+        form = WhatIfForm(None, round_=round_, round_batches=round_batches)
+    elif round_batches and form.is_bound and form.is_valid():
         current = allocation.allocate_round(round_, save=False)
         changed = allocation.allocate_round(round_, save=False, rules=form.cleaned_data["rules"],
                                             seats=form.cleaned_data["seats"])

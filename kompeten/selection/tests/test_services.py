@@ -224,3 +224,27 @@ def test_results_are_sent_in_indonesian(round_, operator_balikpapan, django_capt
     bodies = sorted(m.body for m in mailoutbox)
     assert sum("daftar ulang" in b for b in bodies) == 2  # two seats, in Indonesian
     assert all(m.to[0].endswith("@example.test") for m in mailoutbox)
+
+
+def test_published_inputs_download_recomputes_the_result(round_, operator_balikpapan, client, tmp_path):
+    import io
+    import zipfile
+
+    from django.urls import reverse
+
+    from kompeten.selection import csvio
+
+    persons = [applicant(400 + i, trained=i % 2 == 1) for i in range(6)]
+    run_round(round_, persons, [[round_.first.pk, round_.second.pk]] * 6, operator_balikpapan)
+    url = reverse("selection:round_inputs", args=[round_.pk])
+    assert client.get(url).status_code == 404  # allocated, not published yet
+    services.publish(round_, by=operator_balikpapan, now=RESULTS)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        archive.extractall(tmp_path)
+        text = "".join(archive.read(name).decode() for name in archive.namelist())
+    assert round_.seed in text and round_.closing_digest in text
+    for person in persons:
+        assert person.full_name not in text and person.nik not in text
+    assert csvio.allocate_dir(tmp_path) == allocation.stored_result(round_)

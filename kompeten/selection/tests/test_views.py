@@ -68,7 +68,7 @@ def round_(balikpapan, programme_year, operator_balikpapan):
     round_ = services.create_round(
         programme_year=programme_year, name="Seleksi Februari 2025", centres=[balikpapan], opens_at=OPENS,
         closes_at=CLOSES, results_at=RESULTS, rules=[PriorityRule.NEVER_TRAINED, PriorityRule.DOMICILE],
-        batches=[first, second], by=operator_balikpapan, uses_test=True,
+        batches=[first, second], by=operator_balikpapan, uses_test=True, uses_document_check=False,
     )
     services.open_round(round_, by=operator_balikpapan)
     round_.first, round_.second = first, second
@@ -155,6 +155,8 @@ class TestApply:
 
 class TestStages:
     def test_operator_records_stage_results(self, client, operator_balikpapan, round_, frozen):
+        round_.uses_document_check = True
+        round_.save()
         application = services.apply(round_, applicant(1), [round_.first.pk], by=None)
         client.force_login(operator_balikpapan)
         url = reverse("selection:application_stage", args=[application.pk])
@@ -409,10 +411,16 @@ class TestWhatIf:
         assert state() == before
 
     def test_duplicate_rules_are_refused(self, client, province_admin, round_):
+        services.close_round(round_, by=province_admin)
         client.force_login(province_admin)
         response = client.get(reverse("selection:what_if", args=[round_.pk]),
                               {"run": "1", "rule_1": "domicile", "rule_2": "domicile"})
         assert response.context["comparison"] is None and response.context["form"].errors
+
+    def test_not_while_registration_is_open(self, client, province_admin, round_):
+        client.force_login(province_admin)
+        response = client.get(reverse("selection:what_if", args=[round_.pk]), {"run": "1", "rule_1": "domicile"})
+        assert response.context["comparison"] is None
 
     def test_only_the_province_admin(self, client, operator_balikpapan, round_):
         client.force_login(operator_balikpapan)
