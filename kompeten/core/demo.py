@@ -458,10 +458,13 @@ class _Serials:
 
     def __init__(self, used: set[str]):
         self.used = used
-        self.next: dict[tuple, int] = defaultdict(lambda: 1)
+        self.next: dict[tuple, int] = {}
 
     def nik(self, district: str, birth_date: datetime.date, sex: str) -> str:
         key = (district, birth_date, sex)
+        if key not in self.next:  # a populous district has issued a few dozen serials for a day already
+            digest = hashlib.sha256(f"{SEED}:{district}:{birth_date}:{sex}".encode()).digest()
+            self.next[key] = 1 + digest[0] % 40
         while True:
             nik = make_nik(district, birth_date, sex, self.next[key])
             self.next[key] += 1
