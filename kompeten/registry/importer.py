@@ -501,15 +501,17 @@ class _Importer:
         return number, tuple(cleaned.get(name) for name in FIELDS), warning_codes
 
     def check_scope(self, chunk: list) -> list:
-        """Rows whose NIK belongs to a person the (operator) user may not see become errors."""
+        """Rows whose NIK belongs to a person the (operator) user may not change become errors."""
         if not self.scoped or not chunk:
             return chunk
         niks = [row[1][0] for row in chunk]
         existing = set(Person.objects.filter(nik__in=niks).values_list("nik", flat=True))
         if not existing:
             return chunk
+        # The edit rule of registry.access.can_edit: only the persons registered at the user's centres.
         visible = set(
-            Person.objects.visible_to(self.by).filter(nik__in=existing).values_list("nik", flat=True)
+            Person.objects.filter(nik__in=existing, registered_centre__in=self.by.centre_ids)
+            .values_list("nik", flat=True)
         )
         kept = []
         for row in chunk:

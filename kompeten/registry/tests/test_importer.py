@@ -420,6 +420,22 @@ def test_operator_cannot_change_a_person_outside_their_centre(tmp_path, operator
 
 
 @pytest.mark.django_db
+def test_seeing_a_participant_is_not_changing_them(tmp_path, operator_bontang, bontang, person_balikpapan,
+                                                   programme_year):
+    """A Balikpapan person enrolled in a Bontang batch is visible to Bontang's operator, not editable."""
+    from conftest import make_batch
+    from kompeten.training.models import Enrolment
+
+    Enrolment.objects.create(batch=make_batch(bontang, programme_year), person=person_balikpapan,
+                             source="operator", status="withdrawn")
+    values = row(2, sex="L", born=person_balikpapan.birth_date, nama="Budi Diganti")
+    report = run(book(tmp_path / "other.xlsx", [values]), by=operator_bontang, centre=bontang)
+    assert places(report) == [(2, "nik")] and not report.written
+    person_balikpapan.refresh_from_db()
+    assert person_balikpapan.full_name == "Budi Santoso"
+
+
+@pytest.mark.django_db
 def test_operator_updates_own_centre_person(tmp_path, operator_balikpapan, balikpapan, person_balikpapan):
     values = row(2, sex="L", born=person_balikpapan.birth_date, nama="Budi Santoso Jr")
     report = run(book(tmp_path / "own.xlsx", [values]), by=operator_balikpapan, centre=balikpapan)
