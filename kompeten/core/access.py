@@ -10,3 +10,16 @@ def get_or_404(queryset, pk):
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def int_param(value, *, default=None, maximum: int = 2**31 - 1):
+    """A whole number from a query or form parameter: ASCII digits only, at most ``maximum``; else ``default``.
+
+    ``str.isdigit`` accepts "²" and "١", which ``int`` then refuses, and an unbounded number overflows
+    the database's integer: both would be a 500 instead of the page without the filter.
+    """
+    if isinstance(value, str) and 0 < len(value) <= 10 and value.isascii() and value.isdigit():
+        number = int(value)
+        if number <= maximum:
+            return number
+    return default

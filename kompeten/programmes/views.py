@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kompeten.accounts.decorators import operator_or_admin_required, province_admin_required
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
+from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.programmes import services
 from kompeten.programmes.access import get_batch_for_user, get_centre_for_user, get_package_for_user
@@ -81,11 +82,8 @@ def year_detail(request, pk):
 @province_admin_required
 def target_update(request, pk):
     target = get_object_or_404(Target, pk=pk)
-    try:
-        number = int(request.POST.get("number", ""))
-        if number < 0:
-            raise ValueError
-    except ValueError:
+    number = int_param(request.POST.get("number", "").strip(), maximum=10_000_000)
+    if number is None:
         messages.error(request, _("A target is a whole number, 0 or more."))
         return redirect("programmes:year_detail", pk=target.programme_year_id)
     if number != target.number:
@@ -126,14 +124,14 @@ def package_form(request, pk=None):
 
 def _batch_filters(request, batches):
     params = request.GET
-    if params.get("centre", "").isdigit():
-        batches = batches.filter(centre_id=int(params["centre"]))
+    if (centre := int_param(params.get("centre"))) is not None:
+        batches = batches.filter(centre_id=centre)
     if params.get("status") in BatchStatus.values:
         batches = batches.filter(status=params["status"])
     if params.get("sector"):
         batches = batches.filter(package__vocation__sector_id=params["sector"])
-    if params.get("year", "").isdigit():
-        batches = batches.filter(programme_year__year=int(params["year"]))
+    if (year := int_param(params.get("year"))) is not None:
+        batches = batches.filter(programme_year__year=year)
     return batches
 
 

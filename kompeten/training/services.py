@@ -36,6 +36,8 @@ MESSAGES = {
     "session_not_in_batch": _("This session does not belong to the batch."),
     "completion_reason_required": _("Give a reason for every participant who does not complete."),
     "batch_not_running": _("Completion is recorded for a running batch (status: %(status)s)."),
+    "invalid_reason": _("Choose one of the listed reasons."),
+    "attendance_closed": _("Attendance is taken while the batch is running (status: %(status)s)."),
     "invalid_mark": _("%(mark)s is not an attendance mark (present, late, excused or absent)."),
 }
 
@@ -109,6 +111,8 @@ def withdraw(enrolment: Enrolment, *, by, reason: str = DropoutReason.OTHER, not
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status != EnrolmentStatus.ENROLLED:
         raise DomainError("not_enrolled", MESSAGES["not_enrolled"])
+    if reason not in DropoutReason.values:
+        raise DomainError("invalid_reason", MESSAGES["invalid_reason"])
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.outcome_reason = reason
     enrolment.outcome_note = note
@@ -135,6 +139,8 @@ def withdraw_all(batch: Batch, *, by, reason: str) -> int:
 @transaction.atomic
 def record_attendance(batch: Batch, marks: dict[tuple[int, int], str], *, by) -> int:
     """Save a grid of marks {(enrolment_id, session_id): status}; returns the number of cells changed."""
+    if batch.status not in (BatchStatus.RUNNING, BatchStatus.SELECTING):
+        raise DomainError("attendance_closed", MESSAGES["attendance_closed"], status=BatchStatus(batch.status).label)
     for mark in set(marks.values()) - set(AttendanceStatus.values):
         raise DomainError("invalid_mark", MESSAGES["invalid_mark"], mark=mark)
     enrolment_ids = set(batch.enrolments.filter(status=EnrolmentStatus.ENROLLED).values_list("id", flat=True))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kompeten.accounts.decorators import operator_or_admin_required
+from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.programmes.access import get_batch_for_user
 from kompeten.programmes.models import BatchStatus
@@ -64,8 +65,9 @@ def enrol(request, batch_pk):
 def withdraw(request, pk):
     enrolment = get_enrolment_for_user(request.user, pk, write=True)
     try:
-        services.withdraw(enrolment, by=request.user, reason=request.POST.get("reason") or DropoutReason.OTHER,
-                          request=request)
+        reason = request.POST.get("reason")
+        services.withdraw(enrolment, by=request.user, request=request,
+                          reason=reason if reason in DropoutReason.values else DropoutReason.OTHER)
         messages.success(request, _("Participant withdrawn; the seat is free again."))
     except DomainError as error:
         messages.error(request, error.message)
@@ -74,8 +76,8 @@ def withdraw(request, pk):
 
 def _session_window(batch, start_param):
     sessions = list(batch.sessions.all())
-    if start_param is not None and start_param.isdigit():
-        start = min(int(start_param), max(len(sessions) - 1, 0))
+    if (start := int_param(start_param)) is not None:
+        start = min(start, max(len(sessions) - 1, 0))
     else:  # default: the window that ends with the first session whose attendance is not taken yet
         taken = set(Attendance.objects.filter(session__batch=batch).values_list("session_id", flat=True).distinct())
         pending = next((i for i, s in enumerate(sessions) if s.pk not in taken), len(sessions) - 1)
