@@ -149,7 +149,8 @@ def make_batch(centre, programme_year, *, status="open", capacity=16, start=date
     if package is None:
         vocation = Vocation.objects.filter(centres=centre).order_by("code").first()
         package, _created = TrainingPackage.objects.get_or_create(
-            centre=centre, code=vocation.code, defaults={"vocation": vocation, "name": vocation.name, "hours": 160})
+            centre=centre, code=vocation.code,
+            defaults={"vocation": vocation, "name": vocation.name, "hours": 160, "required_documents": []})
     number = number or Batch.objects.filter(package=package).count() + 1
     batch = Batch.objects.create(programme_year=programme_year, centre=centre, package=package, number=number,
                                  start_date=start, end_date=end, capacity=capacity, status=status)

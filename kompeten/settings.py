@@ -150,6 +150,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Uploaded files (a job seeker's documents) are personal data: kept in a private folder that no URL serves
+# (there is no MEDIA_URL route); they leave only through views that check access and audit.
+MEDIA_ROOT = Path(env_str("KOMPETEN_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+
 # Seats are counted under a row lock of the batch (docs/algorithms/locking.md). Only the race
 # test's negative control turns this off, to prove that the test detects overbooking.
 KOMPETEN_SEAT_LOCK = True

@@ -1,6 +1,10 @@
 """Settings for the test suite: the production settings with fast hashing and plain HTTP."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from kompeten.settings import *  # noqa: F403
 
@@ -19,3 +23,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so that concurrent test runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-kompeten-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Uploaded files go to a folder of this test process, removed when it exits.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kompeten-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

@@ -25,8 +25,9 @@ PUBLIC = {
 NO_OBJECT = {
     "accounts:account", "accounts:password_change", "registry:person_list", "registry:person_export",
     "registry:person_create", "registry:import", "registry:import_template", "registry:my_profile",
-    "registry:my_profile_edit", "registry:my_consent", "programmes:centre_list", "audit:list",
-    "reference:region_list", "programmes:year_list", "programmes:package_list", "programmes:package_create",
+    "registry:my_profile_edit", "registry:my_consent", "registry:my_document_upload", "programmes:centre_list",
+    "audit:list", "reference:region_list", "programmes:year_list", "programmes:package_list",
+    "programmes:package_create",
     "programmes:batch_list", "programmes:batch_calendar", "programmes:batch_create",
     "selection:round_list", "selection:round_create", "selection:my_applications",
 }
@@ -56,6 +57,8 @@ def _object_kwargs(name, objects):
         "registry:person_reveal_nik": {"pk": person.pk},
         "registry:person_confirm_nik": {"pk": person.pk},
         "registry:person_add_training": {"pk": person.pk},
+        "registry:person_document_upload": {"pk": person.pk},
+        "registry:document_download": {"pk": objects["document"].pk},
         "programmes:centre_detail": {"pk": objects["centre"].pk},
         "programmes:year_detail": {"pk": batch.programme_year_id},
         "programmes:target_update": {"pk": objects["target"].pk},
@@ -82,7 +85,8 @@ OBJECT_URLS = {
     "programmes:batch_capacity", "programmes:batch_sessions", "training:candidates", "training:enrol",
     "training:attendance", "training:completion", "training:document", "training:withdraw",
     "registry:person_detail", "registry:person_edit", "registry:person_reveal_nik", "registry:person_confirm_nik",
-    "registry:person_add_training", "programmes:centre_detail", "programmes:target_update",
+    "registry:person_add_training", "registry:person_document_upload", "registry:document_download",
+    "programmes:centre_detail", "programmes:target_update",
     "selection:round_detail", "selection:round_transition", "selection:round_add_batch", "selection:what_if",
     "selection:application_list", "selection:round_batch_detail", "selection:round_batch_reserves",
     "selection:offer_free_seats", "selection:application_detail", "selection:application_stage",
@@ -143,14 +147,18 @@ def other_job_seeker(db):
 
 @pytest.fixture
 def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seeker, operator_balikpapan):
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
     from kompeten.programmes.models import Target
+    from kompeten.registry.documents import upload_document
     from kompeten.selection import services
     from kompeten.selection.models import DEFAULT_RULES, Offer, RoundStatus, SelectionRound
     from kompeten.training.models import Enrolment
 
     enrolment = Enrolment.objects.create(batch=batch_balikpapan, person=person_balikpapan, source="operator")
+    document = upload_document(person_balikpapan, "ktp", SimpleUploadedFile("ktp.pdf", b"%PDF-1.4\n%%EOF\n"),
+                               by=operator_balikpapan)
     target = Target.objects.create(programme_year=batch_balikpapan.programme_year, kind="certified",
                                    centre=balikpapan, number=1000)
     # A selection round of BLKI Balikpapan only, its results published, with the job seeker persona's
@@ -172,7 +180,7 @@ def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seek
                                   by=operator_balikpapan, **dates)
     return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
             "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
-            "offer": offer, "draft_round": draft, "applicant": job_seeker.person}
+            "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document}
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))

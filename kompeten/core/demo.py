@@ -21,12 +21,17 @@ import datetime
 import hashlib
 import heapq
 import itertools
+import os
 import random
+import struct
+import zlib
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
@@ -53,8 +58,10 @@ from kompeten.registry.models import (
     AK1_VALID_YEARS,
     Consent,
     DisabilityKind,
+    DocumentKind,
     EmploymentStatus,
     Person,
+    PersonDocument,
     PersonSource,
     PriorTraining,
 )
@@ -280,6 +287,7 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
         "open_round": make_open_round(),
         "attendance": make_attendance(),
         "completed": complete_demo_batches(),
+        "documents": make_documents(),
     }
 
 
@@ -1136,7 +1144,8 @@ def _submission_times(rng: random.Random, count: int, opens: datetime.datetime,
 def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person], batches: list[Batch],
                share: float, opens: datetime.datetime, closes: datetime.datetime) -> int:
     """Applications of a share of the persons eligible for one of the batches (of their own centre), through
-    services.apply; choices are only classes the person is eligible for, so apply never refuses one."""
+    services.apply; choices are only classes the person is eligible for, so apply never refuses one (the
+    applicants uploaded their KTP and ijazah when they registered: _give_documents)."""
     by_centre = defaultdict(list)
     for batch in batches:
         by_centre[batch.centre_id].append(batch)
@@ -1147,6 +1156,7 @@ def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person]
         if eligible and rng.random() < share:
             applicants.append((person, _rank_choices(rng, person, eligible)))
     rng.shuffle(applicants)
+    _give_documents([person for person, _choices in applicants])
     for (person, choices), moment in zip(applicants, _submission_times(rng, len(applicants), opens, closes),
                                          strict=True):
         selection_services.apply(round_, person, choices, by=None, now=moment)
@@ -1330,3 +1340,99 @@ def _move_open_round(round_: SelectionRound, now: datetime.datetime) -> None:
         opens_at=models.F("opens_at") + shift, closes_at=models.F("closes_at") + shift,
         results_at=models.F("results_at") + shift, created_at=models.F("created_at") + shift)
     round_.applications.update(submitted_at=models.F("submitted_at") + shift)
+
+
+# --- documents: the KTP and ijazah of every person who applied or enrolled -------------------------------
+
+DEMO_DOCUMENT_FOLDER = "demo"
+DOCUMENTS_CHUNK = 900  # persons per query (SQLite's limit of parameters)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def placeholder_png() -> bytes:
+    """A valid PNG of 86 x 54 pixels (a KTP card's proportions) in one light blue: a couple of hundred bytes."""
+    width, height = 86, 54
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    rows = (b"\x00" + b"\xb4\xd2\xf0" * width) * height
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows, 9))
+            + _png_chunk(b"IEND", b""))
+
+
+def placeholder_pdf() -> bytes:
+    """A valid one-page PDF that says it is a demo ijazah."""
+    text = b"BT /F1 24 Tf 72 500 Td (IJAZAH - CONTOH DATA DEMO) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# kind -> (file name under MEDIA_ROOT/demo/, content type, the function that makes the content)
+DEMO_DOCUMENTS = {
+    DocumentKind.KTP: ("ktp.png", "image/png", placeholder_png),
+    DocumentKind.IJAZAH: ("ijazah.pdf", "application/pdf", placeholder_pdf),
+}
+
+
+def _placeholder_files() -> dict[str, dict]:
+    """One shared file per kind under MEDIA_ROOT/demo/ (written when missing or different); the fields of the
+    PersonDocument rows that point at it."""
+    folder = Path(settings.MEDIA_ROOT) / DEMO_DOCUMENT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    fields = {}
+    for kind, (name, content_type, make) in DEMO_DOCUMENTS.items():
+        content = make()
+        path = folder / name
+        if not path.exists() or path.read_bytes() != content:
+            partial = path.with_name(f".{name}.{os.getpid()}")
+            partial.write_bytes(content)
+            os.replace(partial, path)  # never a half-written file, even with several loaders at once
+        fields[kind] = {"file": f"{DEMO_DOCUMENT_FOLDER}/{name}", "original_name": name, "content_type": content_type,
+                        "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    return fields
+
+
+def _give_documents(persons) -> int:
+    """A KTP and an ijazah, uploaded when they registered, for each of ``persons`` that lacks them; returns
+    the documents added."""
+    if not persons:
+        return 0
+    files = _placeholder_files()
+    rows = []
+    for start in range(0, len(persons), DOCUMENTS_CHUNK):
+        chunk = persons[start:start + DOCUMENTS_CHUNK]
+        have = set(PersonDocument.objects.filter(person__in=[p.pk for p in chunk], kind__in=list(files))
+                   .values_list("person_id", "kind"))
+        rows += [PersonDocument(person_id=person.pk, kind=kind, uploaded_at=person.created_at, **fields)
+                 for person in chunk for kind, fields in files.items() if (person.pk, kind) not in have]
+    _bulk_create(PersonDocument, rows)
+    return len(rows)
+
+
+def make_documents() -> int:
+    """The KTP and ijazah of every demo person who applied or enrolled in 2025 and of the demo job seeker, so
+    that they are eligible for the packages that ask for them; returns the documents added."""
+    year = _programme_year()
+    wanted = models.Q(user__email=JOB_SEEKER_EMAIL)
+    if year is not None:
+        wanted |= models.Q(pk__in=Application.objects.filter(round__programme_year=year).values("person_id"))
+        wanted |= models.Q(pk__in=Enrolment.objects.filter(batch__programme_year=year).values("person_id"))
+    persons = Person.objects.filter(wanted, source=PersonSource.DEMO).order_by("pk")
+    return _give_documents(list(persons.only("pk", "created_at")))

@@ -3,17 +3,32 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.core.forms import StyledFormMixin
-from kompeten.programmes.models import Batch, ProgrammeYear, Target, TrainingCentre, TrainingPackage, Vocation
+from kompeten.programmes.models import (
+    Batch,
+    ProgrammeYear,
+    Target,
+    TrainingCentre,
+    TrainingPackage,
+    Vocation,
+    default_required_documents,
+)
+from kompeten.registry.models import DocumentKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PackageForm(StyledFormMixin, forms.ModelForm):
+    required_documents = forms.MultipleChoiceField(
+        label=_("Documents required"), choices=DocumentKind.choices, required=False,
+        widget=forms.CheckboxSelectMultiple, initial=default_required_documents,
+        help_text=_("An applicant must have uploaded these documents to apply."),
+    )
+
     class Meta:
         model = TrainingPackage
         fields = ["centre", "vocation", "code", "name", "hours", "class_size", "attendance_threshold",
                   "has_final_test", "min_age", "max_age", "min_education", "max_education", "domicile",
-                  "require_not_in_school", "require_not_working", "is_active"]
+                  "require_not_in_school", "require_not_working", "required_documents", "is_active"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -117,6 +117,11 @@ class TrainingPackageQuerySet(models.QuerySet):
         return self.filter(centre__in=user.centre_ids)
 
 
+def default_required_documents() -> list[str]:
+    """A new package asks for the KTP and the ijazah."""
+    return ["ktp", "ijazah"]
+
+
 class TrainingPackage(models.Model):
     """A program pelatihan: a vocation's curriculum at a centre, with its entry requirements."""
 
@@ -142,6 +147,9 @@ class TrainingPackage(models.Model):
                                  related_name="+", verbose_name=_("domicile required in"))
     require_not_in_school = models.BooleanField(_("not in formal education"), default=True)
     require_not_working = models.BooleanField(_("not working"), default=True)
+    # Kinds of registry.PersonDocument an applicant must have uploaded (registry.models.DocumentKind).
+    required_documents = models.JSONField(_("documents required"), default=default_required_documents,
+                                          blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = TrainingPackageQuerySet.as_manager()

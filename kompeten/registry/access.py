@@ -3,7 +3,7 @@
 from django.http import Http404
 
 from kompeten.core.access import get_or_404
-from kompeten.registry.models import Person
+from kompeten.registry.models import Person, PersonDocument
 
 
 def can_edit(user, person: Person) -> bool:
@@ -18,3 +18,9 @@ def get_person_for_user(user, pk, *, write: bool = False) -> Person:
     if write and not can_edit(user, person):
         raise Http404
     return person
+
+
+def get_document_for_user(user, pk) -> PersonDocument:
+    """A document of a person the user may see: their own, or one of a person in their scope; 404 otherwise."""
+    return get_or_404(PersonDocument.objects.filter(person__in=Person.objects.visible_to(user))
+                      .select_related("person"), pk)

@@ -1,7 +1,9 @@
 """Forms of the registry. NIK and phone rules come from the pure modules via validation.py."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from kompeten.accounts.models import User
 from kompeten.core.forms import StyledFormMixin
 from kompeten.reference.models import Region
-from kompeten.registry.models import Consent, Person, PriorTraining
+from kompeten.registry.documents import ACCEPT
+from kompeten.registry.models import Consent, DocumentKind, Person, PriorTraining
 from kompeten.registry.phone import PhoneError, normalise_phone
 from kompeten.registry.validation import NIK_MESSAGES, PHONE_MESSAGES, check_nik, issue_message
 
@@ -187,3 +190,15 @@ class ImportForm(StyledFormMixin, forms.Form):
     valid_only = forms.BooleanField(
         label=_("Import the valid rows even if some rows have errors"), required=False,
     )
+
+
+class DocumentForm(StyledFormMixin, forms.Form):
+    """One document: which kind, and the file (a scan or a phone photo); the upload service checks the content."""
+
+    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("File (PDF, JPG or PNG)"), widget=forms.FileInput(attrs={"accept": ACCEPT}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("A scan or a clear photo of the whole document, at most %(limit)s.") % {
+            "limit": filesizeformat(settings.DOCUMENT_MAX_BYTES)}

@@ -1,6 +1,7 @@
 """The registry of job seekers: persons, their prior training and their consents."""
 
 import datetime
+import posixpath
 
 from django.conf import settings
 from django.db import models
@@ -204,3 +205,46 @@ class Consent(models.Model):
         if not self._state.adding:
             raise ValueError("consent records are never changed; record a new one")
         super().save(*args, **kwargs)
+
+
+class DocumentKind(models.TextChoices):
+    KTP = "ktp", _("KTP")
+    IJAZAH = "ijazah", _("Ijazah (diploma)")
+    AK1 = "ak1", _("Kartu AK/1")
+    PHOTO = "photo", _("Pas foto")
+    OTHER = "other", _("Other")
+
+
+DOCUMENT_FOLDER = "documents"
+
+
+def document_path(document, filename: str) -> str:
+    """documents/<person id>/<name>: the name is made by the upload service, never taken from the user."""
+    return posixpath.join(DOCUMENT_FOLDER, str(document.person_id), posixpath.basename(filename))
+
+
+class PersonDocument(models.Model):
+    """A document a job seeker (or an operator for them) uploaded. Never changed: a new upload of the same
+    kind replaces the previous one for eligibility, and both are kept."""
+
+    Kind = DocumentKind
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind of document"), max_length=10, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded on"), default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("uploaded by"))
+
+    class Meta:
+        ordering = ["person", "kind", "-uploaded_at", "-id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["person", "kind", "uploaded_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.original_name}"

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,11 +15,19 @@ from kompeten.accounts.decorators import job_seeker_required, operator_or_admin_
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
+from kompeten.core.errors import DomainError
 from kompeten.core.exports import write_csv, write_xlsx
 from kompeten.programmes.models import TrainingCentre
-from kompeten.registry import services
-from kompeten.registry.access import can_edit, get_person_for_user
-from kompeten.registry.forms import ImportForm, PersonForm, PriorTrainingForm, RegistrationForm, SelfProfileForm
+from kompeten.registry import documents, services
+from kompeten.registry.access import can_edit, get_document_for_user, get_person_for_user
+from kompeten.registry.forms import (
+    DocumentForm,
+    ImportForm,
+    PersonForm,
+    PriorTrainingForm,
+    RegistrationForm,
+    SelfProfileForm,
+)
 from kompeten.registry.models import Consent, Person, PersonSource
 from kompeten.registry.nik import normalise_nik
 from kompeten.registry.validation import NIK_WARNING_LABELS, check_nik
@@ -100,8 +110,58 @@ def person_detail(request, pk):
         "training_form": PriorTrainingForm(),
         "history": AuditEntry.objects.for_object(person)[:20] if request.user.is_province_admin else None,
         "nik_warning_messages": [NIK_WARNING_LABELS.get(code, code) for code in person.nik_warnings],
+        **_documents_context(person),
     }
     return render(request, "registry/person_detail.html", context)
+
+
+def _documents_context(person, form=None) -> dict:
+    """The person's documents, newest first, the current one of each kind marked; and the upload form."""
+    history = list(person.documents.select_related("uploaded_by").order_by("kind", "-uploaded_at", "-id"))
+    current = set()
+    for document in history:
+        if document.kind not in current:
+            current.add(document.kind)
+            document.is_current = True
+    return {"documents": history, "document_form": form or DocumentForm()}
+
+
+@require_POST
+@operator_or_admin_required
+def person_document_upload(request, pk):
+    person = get_person_for_user(request.user, pk, write=True)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = documents.upload_document(person, form.cleaned_data["kind"], form.cleaned_data["file"],
+                                                  by=request.user, request=request)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(document)s uploaded.") % {"document": document.get_kind_display()})
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+@require_GET
+@login_required
+def document_download(request, pk):
+    """The file of a document, to the person themself and to staff who may see the person (audited)."""
+    document = get_document_for_user(request.user, pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    if document.person.user_id != request.user.pk:
+        documents.record_download(document, by=request.user, request=request)
+    response = FileResponse(handle, as_attachment=True, filename=documents.download_name(document),
+                            content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _operator_centre(request):
@@ -250,14 +310,36 @@ def _own_person(request):
     return person
 
 
-@require_GET
-@job_seeker_required
-def my_profile(request):
-    person = _own_person(request)
+def _my_profile(request, person, *, document_form=None, status=200):
     return render(request, "registry/my_profile.html", {
         "person": person, "consents": services.current_consents(person),
         "purposes": Consent.Purpose.choices, "prior_trainings": person.prior_trainings.all(),
-    })
+        **_documents_context(person, document_form),
+    }, status=status)
+
+
+@require_GET
+@job_seeker_required
+def my_profile(request):
+    return _my_profile(request, _own_person(request))
+
+
+@require_POST
+@job_seeker_required
+def my_document_upload(request):
+    """The job seeker uploads a document on their own profile ("Dokumen saya")."""
+    person = _own_person(request)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = documents.upload_document(person, form.cleaned_data["kind"], form.cleaned_data["file"],
+                                                  by=request.user, request=request)
+        except DomainError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, _("%(document)s uploaded.") % {"document": document.get_kind_display()})
+            return redirect(reverse("registry:my_profile") + "#documents")
+    return _my_profile(request, person, document_form=form, status=400)
 
 
 @require_http_methods(["GET", "POST"])

@@ -62,3 +62,12 @@ def get_round_batch_for_user(user, pk) -> RoundBatch:
     if not (user.is_province_admin or round_batch.batch.centre_id in user.centre_ids):
         raise Http404
     return round_batch
+
+
+def can_run_round(user, round_: SelectionRound) -> bool:
+    """Who may open, close, allocate, publish or finish a round: the province admin, or an operator of
+    every centre the round covers (a round shared by two centres is run by the province)."""
+    if user.is_province_admin:
+        return True
+    centre_ids = set(round_.centres.values_list("pk", flat=True))
+    return bool(centre_ids) and centre_ids <= user.centre_ids

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from kompeten.registry.documents import document_kinds, missing_documents, missing_from
 from kompeten.registry.models import PriorTraining
 from kompeten.selection import engine
 from kompeten.selection.models import Application, ApplicationStatus, Choice, RoundBatch
@@ -77,6 +78,8 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
     choices = defaultdict(list)
     for choice in Choice.objects.filter(application__in=applications).order_by("application_id", "rank"):
         choices[choice.application_id].append(choice)
+    # The kinds of document every applicant has, in one query.
+    kinds = document_kinds(round_.applications.exclude(status=ApplicationStatus.WITHDRAWN).values("person_id"))
 
     group_names = reserve_order(round_batches)
     groups = {name: [] for name in group_names}
@@ -97,7 +100,9 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
             rb = round_batches[index[choice.batch_id]]
             reasons = ineligibility(person, rb.batch, in_training=application.in_training, check_status=False,
                                     documents_ok=application.documents_ok if round_.uses_document_check else None,
-                                    documents_required=round_.uses_document_check)
+                                    documents_required=round_.uses_document_check,
+                                    missing_documents=missing_from(kinds.get(person.pk, ()),
+                                                                   rb.batch.package.required_documents))
             vector = [rule_value(rule, person=person, batch=rb.batch, application=application,
                                  never_trained=never_trained, today=today) for rule in rules]
             checked.append((choice, reasons, vector))
@@ -266,8 +271,11 @@ def explain(application) -> list[dict]:
             break
         row = {"choice": choice, "batch": choice.batch, "own": choice.priority, "categories": []}
         if not choice.eligible:
-            row["ineligible"] = [reason_text(code, choice.batch.package) for code in choice.ineligible_reasons
-                                 if code in INELIGIBLE]
+            # The documents still missing now (none: the package's required ones, as when it was decided).
+            missing = (missing_documents(application.person, choice.batch.package.required_documents)
+                       if "documents_missing" in choice.ineligible_reasons else None)
+            row["ineligible"] = [reason_text(code, choice.batch.package, missing_documents=missing)
+                                 for code in choice.ineligible_reasons if code in INELIGIBLE]
             rows.append(row)
             continue
         cutoffs = round_batches[choice.batch_id].cutoffs if choice.batch_id in round_batches else {}

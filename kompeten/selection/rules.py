@@ -6,11 +6,13 @@ application form, the explanations and the recompute command all agree by constr
 
 import datetime
 import hashlib
+from collections.abc import Sequence
 
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
-from kompeten.registry.models import EmploymentStatus
+from kompeten.registry.models import DocumentKind, EmploymentStatus
 from kompeten.selection.models import PriorityRule
 
 INELIGIBLE = {
@@ -25,23 +27,38 @@ INELIGIBLE = {
     "in_school": _("Only for people not in formal education."),
     "working": _("Only for people who are not working."),
     "in_training": _("You are already enrolled in a training."),
+    "documents_missing": _("Upload your %(documents)s first."),
     "documents_rejected": _("Your documents were not accepted at the document check."),
     "documents_not_checked": _("Your documents have not been checked."),
 }
 
 
-def reason_text(code: str, package) -> str:
+def document_labels(kinds) -> str:
+    """ "KTP and Ijazah (diploma)": the labels of document kinds, as a sentence lists them."""
+    labels = [str(DocumentKind(kind).label) if kind in DocumentKind.values else kind for kind in kinds]
+    return get_text_list(labels, _("and"))
+
+
+def reason_text(code: str, package, *, missing_documents=None) -> str:
+    """The reason in words. For "documents_missing", the kinds the person lacks; without them (a reason
+    stored earlier), the package's required documents."""
     params = {
         "min_age": package.min_age, "max_age": package.max_age,
         "education": (package.min_education if code == "education_too_low" else package.max_education),
         "region": package.domicile.name if package.domicile_id else "",
     }
+    if code == "documents_missing":
+        params["documents"] = document_labels(missing_documents or package.required_documents or ())
     return str(INELIGIBLE[code]) % params
 
 
 def ineligibility(person, batch, *, in_training: bool, documents_ok=None, documents_required=False,
-                  check_status=True) -> list[str]:
-    """The reason codes that keep ``person`` out of ``batch`` (empty when eligible)."""
+                  check_status=True, missing_documents: Sequence[str] = ()) -> list[str]:
+    """The reason codes that keep ``person`` out of ``batch`` (empty when eligible).
+
+    ``missing_documents``: the kinds of the package's required documents that the person has not uploaded
+    (registry.documents.missing_documents), looked up by the caller, which may do it for many persons at once.
+    """
     package = batch.package
     reasons = []
     if check_status and batch.status != "open":
@@ -72,6 +89,8 @@ def ineligibility(person, batch, *, in_training: bool, documents_ok=None, docume
         reasons.append("working")
     if in_training:
         reasons.append("in_training")
+    if missing_documents:
+        reasons.append("documents_missing")
     if documents_ok is False:
         reasons.append("documents_rejected")
     elif documents_required and documents_ok is None:

@@ -18,6 +18,7 @@ from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import build, record
 from kompeten.core.errors import DomainError
 from kompeten.programmes.models import Batch, BatchStatus
+from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
 from kompeten.selection import notifications
 from kompeten.selection.allocation import allocate_round
@@ -181,14 +182,17 @@ def apply(round_: SelectionRound, person: Person, batch_ids: list[int], *, by, n
         "batch__package__min_education", "batch__package__max_education", "batch__package__domicile",
         "batch__centre")}
     in_training = person_in_training(person)
+    kinds = document_kinds([person.pk]).get(person.pk, set())
     for batch_id in batch_ids:
         batch = in_round.get(batch_id)
         if batch is None:
             raise DomainError("batch_not_in_round", MESSAGES["batch_not_in_round"])
-        reasons = ineligibility(person, batch, in_training=in_training)
+        missing = missing_from(kinds, batch.package.required_documents)
+        reasons = ineligibility(person, batch, in_training=in_training, missing_documents=missing)
         if reasons:
-            raise DomainError("not_eligible", MESSAGES["not_eligible"], batch=str(batch),
-                              reasons=" ".join(reason_text(code, batch.package) for code in reasons))
+            raise DomainError("not_eligible", MESSAGES["not_eligible"], batch=str(batch), reasons=" ".join(
+                reason_text(code, batch.package, missing_documents=missing) for code in reasons),
+                              reason_codes=reasons)
     application = Application.objects.create(round=round_, person=person, submitted_at=now)
     Choice.objects.bulk_create(Choice(application=application, rank=rank, batch_id=batch_id)
                                for rank, batch_id in enumerate(batch_ids, start=1))

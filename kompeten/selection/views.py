@@ -23,6 +23,7 @@ from kompeten.accounts.decorators import (
 )
 from kompeten.core.errors import DomainError
 from kompeten.reference.models import Region
+from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
 from kompeten.selection import allocation, services
 from kompeten.selection.access import (
@@ -462,10 +463,12 @@ def _application_context(application, forms=None) -> dict:
                        "at": getattr(application, f"{stage}_at")})
     choices = list(application.choices.select_related(*BATCH_RELATED))
     in_training = services.person_in_training(application.person)
+    kinds = document_kinds([application.person_id]).get(application.person_id, set())
     for choice in choices:
-        choice.reasons = [reason_text(code, choice.batch.package)
+        missing = missing_from(kinds, choice.batch.package.required_documents)
+        choice.reasons = [reason_text(code, choice.batch.package, missing_documents=missing)
                           for code in ineligibility(application.person, choice.batch, in_training=in_training,
-                                                    check_status=False)]
+                                                    check_status=False, missing_documents=missing)]
     return {
         "application": application, "round": round_, "person": application.person, "stages": stages,
         "can_record": round_.status in STAGE_STATUSES, "choices": choices,
@@ -506,9 +509,12 @@ def apply(request, pk):
     round_batches = list(round_.round_batches.select_related(
         *BATCH_RELATED, "batch__package__min_education", "batch__package__max_education",
         "batch__package__domicile").order_by("batch__start_date", "batch__package__name"))
+    kinds = document_kinds([person.pk]).get(person.pk, set())
     for rb in round_batches:
-        rb.reasons = [reason_text(code, rb.batch.package)
-                      for code in ineligibility(person, rb.batch, in_training=in_training)]
+        rb.missing_documents = missing_from(kinds, rb.batch.package.required_documents)
+        rb.reasons = [reason_text(code, rb.batch.package, missing_documents=rb.missing_documents)
+                      for code in ineligibility(person, rb.batch, in_training=in_training,
+                                                missing_documents=rb.missing_documents)]
     eligible = [rb.batch for rb in round_batches if not rb.reasons]
     if existing is not None:
         refusal = services.MESSAGES["already_applied"]

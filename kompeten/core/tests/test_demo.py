@@ -71,7 +71,8 @@ def table_counts():
 
 def test_counts(loaded):
     assert loaded.pop("vocations") > 0
-    for key in ("programme_year", "packages", "batches", "enrolments", "selection", "attendance", "completed"):
+    for key in ("programme_year", "packages", "batches", "enrolments", "selection", "attendance", "completed",
+                "documents"):
         assert loaded.pop(key) > 0, key
     assert loaded.pop("open_round") >= 0  # few persons are left free in so small a demo
     assert loaded == {"lsp": 1, "companies": 12, "users": len(STAFF_USERS), "persons": PERSONS,

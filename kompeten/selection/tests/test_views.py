@@ -100,7 +100,8 @@ class TestApply:
                                                              programme_year, operator_balikpapan):
         seeker_person(job_seeker, birth_date=datetime.date(1995, 1, 15))  # 30 in 2025
         package = TrainingPackage.objects.create(centre=balikpapan, vocation=round_.first.package.vocation,
-                                                 code="muda", name="Operator Muda", hours=160, max_age=25)
+                                                 code="muda", name="Operator Muda", hours=160, max_age=25,
+                                                 required_documents=[])
         young = make_batch(balikpapan, programme_year, package=package)
         services.add_batch(round_, young, by=None)
         client.force_login(job_seeker)
