@@ -15,6 +15,7 @@ from kompeten.accounts.decorators import job_seeker_required, operator_or_admin_
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
+from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.core.exports import write_csv, write_xlsx
 from kompeten.programmes.models import TrainingCentre
@@ -29,7 +30,7 @@ from kompeten.registry.forms import (
     SelfProfileForm,
 )
 from kompeten.registry.models import Consent, Person, PersonSource
-from kompeten.registry.nik import normalise_nik
+from kompeten.registry.nik import mask_nik, normalise_nik
 from kompeten.registry.validation import NIK_WARNING_LABELS, check_nik
 
 PAGE_SIZE = 50
@@ -45,9 +46,8 @@ def _filtered_persons(request):
             persons = persons.filter(nik=digits)
         else:
             persons = persons.filter(Q(full_name__icontains=query) | Q(phone__contains=query))
-    centre = request.GET.get("centre")
-    if centre and centre.isdigit():
-        persons = persons.filter(registered_centre_id=int(centre))
+    if (centre := int_param(request.GET.get("centre"))) is not None:
+        persons = persons.filter(registered_centre_id=centre)
     if request.GET.get("never_trained"):
         persons = persons.never_trained()
     if request.GET.get("to_confirm"):
@@ -72,6 +72,14 @@ EXPORT_HEADERS = ["nik", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir
                   "rt", "rw", "kode_wilayah", "pendidikan", "disabilitas", "pernah_pelatihan", "pusat_pelatihan"]
 
 
+def _masked_query(params) -> str:
+    """The export's filters for the audit note, a searched NIK masked like everywhere else."""
+    query = params.copy()
+    if len(normalise_nik(query.get("q", ""))) == 16:
+        query["q"] = mask_nik(normalise_nik(query["q"]))
+    return query.urlencode()
+
+
 @require_GET
 @operator_or_admin_required
 def person_export(request):
@@ -94,7 +102,7 @@ def person_export(request):
         filename = f"pencari-kerja-{stamp}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     record(AuditEntry.Action.EXPORT, by=request.user, object_type="registry.person", object_id="*",
-           object_label=filename, note=request.GET.urlencode()[:255], request=request)
+           object_label=filename, note=_masked_query(request.GET)[:255], request=request)
     return response
 
 
@@ -167,10 +175,8 @@ def document_download(request, pk):
 def _operator_centre(request):
     """The centre an operator registers persons for: their own (the first, if several)."""
     if request.user.is_province_admin:
-        centre_id = request.POST.get("centre") or request.GET.get("centre")
-        if centre_id:
-            return get_object_or_404(TrainingCentre, pk=centre_id)
-        return None
+        centre_id = int_param(request.POST.get("centre") or request.GET.get("centre"))
+        return get_object_or_404(TrainingCentre, pk=centre_id) if centre_id is not None else None
     return TrainingCentre.objects.filter(pk__in=request.user.centre_ids).order_by("pk").first()
 
 
@@ -195,6 +201,8 @@ def person_create(request):
 @operator_or_admin_required
 def person_edit(request, pk):
     person = get_person_for_user(request.user, pk, write=True)
+    if request.method == "GET":  # the form shows the full NIK: a look at it, logged like the button's
+        services.reveal_nik(person, by=request.user, request=request)
     form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
     if request.method == "POST" and form.is_valid():
         changes = services.update_person(person, data=form.person_data(), by=request.user,

@@ -21,12 +21,14 @@ from kompeten.accounts.decorators import (
     province_admin_required,
     role_required,
 )
+from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.reference.models import Region
 from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
 from kompeten.selection import allocation, services
 from kompeten.selection.access import (
+    can_run_round,
     get_application_for_user,
     get_offer_for_user,
     get_round_batch_for_user,
@@ -215,7 +217,8 @@ def round_detail(request, pk):
         "round": round_, "round_batches": round_batches, "editable": editable,
         "centres": round_.centres.all(), "rules": [rule_label(r) for r in round_.rules],
         "add_batch_form": AddBatchForm(round_=round_, user=request.user) if editable else None,
-        "actions": _round_actions(round_), "applications": sum(by_status.values()),
+        "actions": _round_actions(round_) if can_run_round(request.user, round_) else [],
+        "applications": sum(by_status.values()),
         "by_status": [(label, by_status[value]) for value, label in ApplicationStatus.choices if value in by_status],
     })
 
@@ -245,6 +248,8 @@ def _round_actions(round_) -> list[tuple[str, str]]:
 @operator_or_admin_required
 def round_transition(request, pk):
     round_ = get_round_for_user(request.user, pk, manage=True)
+    if not can_run_round(request.user, round_):
+        raise Http404
     action = ROUND_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action."))
@@ -427,8 +432,8 @@ def application_list(request, pk):
                     .order_by("person__full_name", "pk"))
     round_batches = _round_batches(round_)
     batch = request.GET.get("batch", "")
-    if batch.isdigit():
-        applications = applications.filter(choices__batch_id=int(batch))
+    if (batch_id := int_param(batch)) is not None:
+        applications = applications.filter(choices__batch_id=batch_id)
     status = request.GET.get("status", "")
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)

@@ -236,3 +236,24 @@ def test_operator_sees_participants_registered_elsewhere(client, operator_balikp
     assert client.get(url).status_code == 200
     # Seeing is not editing: the person's record belongs to the centre that registered them.
     assert client.get(reverse("registry:person_edit", args=[person_bontang.pk])).status_code == 404
+
+
+def test_edit_form_shows_the_nik_and_logs_it(client, operator_balikpapan, person_balikpapan):
+    client.force_login(operator_balikpapan)
+    page = client.get(reverse("registry:person_edit", args=[person_balikpapan.pk])).content.decode()
+    assert person_balikpapan.nik in page
+    assert AuditEntry.objects.filter(action="view_nik", object_id=str(person_balikpapan.pk)).count() == 1
+
+
+def test_odd_digits_in_filters_are_ignored_not_a_500(client, province_admin, person_balikpapan):
+    client.force_login(province_admin)
+    for value in ("²", "9" * 30, "-1", "abc"):
+        assert client.get(reverse("registry:person_list"), {"centre": value}).status_code == 200
+        assert client.get(reverse("programmes:batch_list"), {"centre": value, "year": value}).status_code == 200
+
+
+def test_export_audit_note_masks_a_searched_nik(client, operator_balikpapan, person_balikpapan):
+    client.force_login(operator_balikpapan)
+    client.get(reverse("registry:person_export"), {"q": person_balikpapan.nik, "format": "csv"})
+    note = AuditEntry.objects.get(action="export").note
+    assert person_balikpapan.nik not in note and person_balikpapan.nik[-4:] in note

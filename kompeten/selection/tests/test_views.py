@@ -500,3 +500,23 @@ class TestApplicationList:
         assert filtered.context["page"].paginator.count == 6
         client.force_login(operator_bontang)
         assert client.get(url).status_code == 404
+
+
+def test_a_shared_round_is_run_by_the_province(client, operator_balikpapan, operator_bontang, province_admin,
+                                                balikpapan, bontang, programme_year):
+    from conftest import make_batch
+
+    shared = services.create_round(programme_year=programme_year, name="Seleksi bersama",
+                                   centres=[balikpapan, bontang], opens_at=OPENS, closes_at=CLOSES,
+                                   results_at=RESULTS, rules=[], by=province_admin,
+                                   batches=[make_batch(balikpapan, programme_year)])
+    url = reverse("selection:round_transition", args=[shared.pk])
+    for operator in (operator_bontang, operator_balikpapan):
+        client.force_login(operator)
+        assert client.post(url, {"action": "open"}).status_code == 404
+    shared.refresh_from_db()
+    assert shared.status == "draft"
+    client.force_login(province_admin)
+    client.post(url, {"action": "open"})
+    shared.refresh_from_db()
+    assert shared.status == "open"
