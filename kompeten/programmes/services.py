@@ -56,9 +56,11 @@ def transition_batch(batch: Batch, to: str, *, by, request=None) -> Batch:
         if pending:
             raise DomainError("batch_not_finished", MESSAGES["batch_not_finished"], pending=pending)
     if to == S.CANCELLED:
+        from kompeten.selection.services import release_offers_of
         from kompeten.training.services import withdraw_all
 
         withdraw_all(locked, by=by, reason="cancelled")
+        release_offers_of(locked, by=by)
     before = locked.status
     locked.status = to
     locked.save(update_fields=["status", "updated_at"])

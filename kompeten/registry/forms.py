@@ -141,6 +141,17 @@ class RegistrationForm(PersonForm):
         self.fields["phone"].required = True
         self.fields["phone"].help_text = _("You log in with this number or with your email.")
 
+    def clean_nik(self):
+        """The same answer for a registered NIK as for any NIK that cannot be registered online, so that the
+        public form does not tell anyone whether someone is registered."""
+        try:
+            return super().clean_nik()
+        except ValidationError as error:
+            if any(e.code == "nik_taken" for e in error.error_list):
+                raise ValidationError(_("This NIK cannot be registered online. Please come to a training centre "
+                                        "(BLK) with your KTP."), code="nik_not_online") from None
+            raise
+
     def clean_login_email(self):
         email = (self.cleaned_data.get("login_email") or "").strip().lower()
         if email and User.objects.filter(email__iexact=email).exists():

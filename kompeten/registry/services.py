@@ -68,10 +68,11 @@ def confirm_nik_warnings(person: Person, *, by, request=None) -> None:
 
 @transaction.atomic
 def record_consent(person: Person, *, purpose: str, given: bool, channel: str, by, request=None) -> Consent:
+    previous = person.consents.filter(purpose=purpose).order_by("-at", "-id").values_list("given", flat=True).first()
     consent = Consent.objects.create(person=person, purpose=purpose, given=given,
                                      text_version=CONSENT_TEXT_VERSION, channel=channel,
                                      recorded_by=by if by and by.is_authenticated else None)
-    record(AuditEntry.Action.UPDATE, person, by=by, changes={f"consent:{purpose}": [not given, given]},
+    record(AuditEntry.Action.UPDATE, person, by=by, changes={f"consent:{purpose}": [previous, given]},
            request=request)
     return consent
 

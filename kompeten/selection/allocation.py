@@ -87,7 +87,7 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
     checked = []  # (choice, reasons, vector) for every choice, to store
     for applicant_index, application in enumerate(applications):
         person = application.person
-        application.lottery = lottery_number(round_.seed, round_.closing_digest, application.pk)
+        application.lottery = lottery_number(round_.seed, round_.closing_digest, application.public_ref)
         lottery.append(lottery_int(application.lottery))
         member = person_groups(person)
         application.groups = sorted(member)
@@ -156,6 +156,11 @@ def allocate_round(round_, *, save: bool, rules=None, seats=None) -> dict:
             application.seat_category = ""
     Application.objects.bulk_update(applications, ["lottery", "assigned_choice", "status", "seat_category",
                                                    "groups"], batch_size=2000)
+    round_.allocation_result = {
+        a.public_ref: (round_batches[p].batch_id if p >= 0 else None)
+        for a, p in zip(applications, assignment, strict=True)
+    }
+    round_.save(update_fields=["allocation_result"])
     for rb, capacity in zip(round_batches, instance.capacities, strict=True):
         rb.cutoffs = cutoffs_for(rb, admitted[rb.batch_id], capacity)
     RoundBatch.objects.bulk_update(round_batches, ["cutoffs"])
@@ -230,27 +235,33 @@ def export_inputs(round_, directory) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["applicant_id", "lottery", *group_names])
         for application in applications:
-            lottery = lottery_int(lottery_number(round_.seed, round_.closing_digest, application.pk))
-            writer.writerow([f"A{application.pk}", lottery, *[int(g in application.groups) for g in group_names]])
+            lottery = lottery_int(lottery_number(round_.seed, round_.closing_digest, application.public_ref))
+            writer.writerow([application.public_ref, lottery, *[int(g in application.groups) for g in group_names]])
     with open(directory / "applications.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["applicant_id", "rank", "programme_id", "score"])
         ranks = defaultdict(int)
+        refs = {a.pk: a.public_ref for a in applications}
         for choice in Choice.objects.filter(application__in=applications, eligible=True).order_by(
                 "application_id", "rank"):
             ranks[choice.application_id] += 1
-            writer.writerow([f"A{choice.application_id}", ranks[choice.application_id], f"B{choice.batch_id}",
+            writer.writerow([refs[choice.application_id], ranks[choice.application_id], f"B{choice.batch_id}",
                              combined_score(choice.priority, round_.rules)])
     return directory
 
 
-def stored_result(round_) -> dict[str, str]:
-    """applicant id -> programme id ("" when unassigned), as stored by the allocation."""
+def seats_held(round_) -> dict[str, str]:
+    """public number -> the programme id of the seat each application holds now ("" for none)."""
     return {
-        f"A{pk}": (f"B{batch_id}" if batch_id else "")
-        for pk, batch_id in round_.applications.exclude(status=ApplicationStatus.WITHDRAWN)
-        .values_list("pk", "assigned_choice__batch_id")
+        ref: (f"B{batch_id}" if batch_id else "")
+        for ref, batch_id in round_.applications.exclude(status=ApplicationStatus.WITHDRAWN)
+        .values_list("public_ref", "assigned_choice__batch_id")
     }
+
+
+def stored_result(round_) -> dict[str, str]:
+    """public number -> programme id ("" when unassigned), as the allocation gave it."""
+    return {ref: (f"B{batch_id}" if batch_id else "") for ref, batch_id in round_.allocation_result.items()}
 
 
 def explain(application) -> list[dict]:

@@ -5,6 +5,7 @@ rows and writes its results back. docs/algorithms/selection.md explains it all f
 """
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -72,6 +73,9 @@ class SelectionRound(models.Model):
     # SHA-256 over the ids of the applications in the round when registration closed: mixed into every
     # lottery number, so that nobody, not even someone who can read the seed, knows a number in advance.
     closing_digest = models.CharField(max_length=64, blank=True)
+    # What the allocation gave, {public_ref: batch id or None}: publishing may still move an applicant to
+    # the reserve list when a seat was taken in between, and a recomputation compares with this.
+    allocation_result = models.JSONField(default=dict, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,7 +138,14 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+def new_public_ref() -> str:
+    return secrets.token_hex(6).upper()
+
+
 class Application(models.Model):
+    # The applicant's id in everything published about the round (inputs, lottery): random, so that a
+    # published row cannot be tied to a person by anyone but the applicant, who sees it on their page.
+    public_ref = models.CharField(_("public number"), max_length=12, unique=True, default=new_public_ref)
     round = models.ForeignKey(SelectionRound, on_delete=models.PROTECT, related_name="applications")
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(_("status"), max_length=14, choices=ApplicationStatus.choices,

@@ -132,15 +132,15 @@ def combined_score(vector: list[int], rules: list[str]) -> int:
     return score
 
 
-def lottery_number(seed: str, closing_digest: str, application_id: int) -> str:
-    """The applicant's lottery number: SHA-256 of "seed:closing digest:application id", in hex.
+def lottery_number(seed: str, closing_digest: str, public_ref: str) -> str:
+    """The applicant's lottery number: SHA-256 of "seed:closing digest:public number", in hex.
     Smaller is earlier."""
-    return hashlib.sha256(f"{seed}:{closing_digest}:{application_id}".encode()).hexdigest()
+    return hashlib.sha256(f"{seed}:{closing_digest}:{public_ref}".encode()).hexdigest()
 
 
-def closing_digest(application_ids) -> str:
-    """SHA-256 of the sorted applicant ids ("A<id>", one per line) of a round when it closed."""
-    lines = "\n".join(sorted(f"A{pk}" for pk in application_ids))
+def closing_digest(public_refs) -> str:
+    """SHA-256 of the sorted public numbers (one per line) of a round's applications when it closed."""
+    lines = "\n".join(sorted(public_refs))
     return hashlib.sha256(lines.encode()).hexdigest()
 
 

@@ -18,6 +18,7 @@ from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import build, record
 from kompeten.core.errors import DomainError
 from kompeten.programmes.models import Batch, BatchStatus
+from kompeten.programmes.services import ENROLLING_STATUSES
 from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
 from kompeten.selection import notifications
@@ -145,8 +146,8 @@ def open_round(round_: SelectionRound, *, by) -> SelectionRound:
 @transaction.atomic
 def close_round(round_: SelectionRound, *, by) -> SelectionRound:
     """Close registration; the applications in the round from now on fix the lottery's closing digest."""
-    ids = round_.applications.exclude(status=ApplicationStatus.WITHDRAWN).values_list("pk", flat=True)
-    round_.closing_digest = closing_digest(ids)
+    refs = round_.applications.exclude(status=ApplicationStatus.WITHDRAWN).values_list("public_ref", flat=True)
+    round_.closing_digest = closing_digest(refs)
     _transition(round_, RoundStatus.CLOSED, by=by, note=f"closing digest {round_.closing_digest}")
     return round_
 
@@ -247,11 +248,13 @@ def run_allocation(round_: SelectionRound, *, by) -> dict:
     # offers) are no longer free: the allocation uses what is free now, counted under the batch locks.
     for round_batch in round_.round_batches.select_related("batch").order_by("batch_id"):
         batch = Batch.objects.select_for_update().get(pk=round_batch.batch_id)
-        free = seats_free(batch)
+        free = _free_for_round(batch)
         if free < round_batch.seats:
-            record(AuditEntry.Action.UPDATE, round_batch, by=by, changes={"seats": [round_batch.seats, free]})
-            round_batch.seats = free
-            round_batch.save(update_fields=["seats"])
+            reserves = _capped_reserves(round_batch.reserves, free)
+            record(AuditEntry.Action.UPDATE, round_batch, by=by, changes={
+                "seats": [round_batch.seats, free], "reserves": [round_batch.reserves, reserves]})
+            round_batch.seats, round_batch.reserves = free, reserves
+            round_batch.save(update_fields=["seats", "reserves"])
     summary = allocate_round(round_, save=True)
     round_.allocated_at = timezone.now()
     _transition(round_, RoundStatus.ALLOCATED, by=by, note=f"{summary['admitted']} admitted")
@@ -275,7 +278,7 @@ def publish(round_: SelectionRound, *, by, now=None) -> int:
     for batch_id in sorted(admitted):  # the seat locks, in ascending order
         batch = Batch.objects.select_for_update().get(pk=batch_id)
         ranked = sorted(admitted[batch_id], key=lambda a: ([-v for v in a.assigned_choice.priority], a.lottery))
-        free = seats_free(batch)
+        free = _free_for_round(batch)
         offers += [Offer(application=a, batch_id=batch_id, expires_at=expires) for a in ranked[:free]]
         bumped += ranked[free:]  # never overbook: seats taken since the allocation are gone
     Offer.objects.bulk_create(offers)
@@ -286,6 +289,37 @@ def publish(round_: SelectionRound, *, by, now=None) -> int:
     related = ("person", "round", "assigned_choice__batch__package", "assigned_choice__batch__programme_year")
     for application in round_.applications.select_related(*related).exclude(status=ApplicationStatus.WITHDRAWN):
         notifications.result_published(application)
+    return len(offers)
+
+
+def _free_for_round(batch: Batch) -> int:
+    """Seats a round may give in a batch: none once the batch no longer takes participants (cancelled …)."""
+    return seats_free(batch) if batch.status in ENROLLING_STATUSES else 0
+
+
+def _capped_reserves(reserves: dict, seats: int) -> dict:
+    """Reserved seats cut down to fit fewer seats: the last categories in the filling order give way first."""
+    from kompeten.selection.allocation import RESERVE_PRECEDENCE
+
+    order = [g for g in RESERVE_PRECEDENCE if g in reserves] + sorted(set(reserves) - set(RESERVE_PRECEDENCE))
+    capped, left = {}, seats
+    for group in order:
+        capped[group] = min(reserves[group], left)
+        left -= capped[group]
+    return {g: n for g, n in capped.items() if n}
+
+
+@transaction.atomic
+def release_offers_of(batch: Batch, *, by, now=None) -> int:
+    """A batch no longer takes participants (cancelled): its open offers are given back, so that their
+    applicants return to the reserve lists of their other choices."""
+    now = now or timezone.now()
+    offers = list(Offer.objects.select_for_update().filter(batch=batch, status=OfferStatus.OPEN))
+    for offer in offers:
+        offer.status, offer.answered_at = OfferStatus.RELEASED, now
+    Offer.objects.bulk_update(offers, ["status", "answered_at"])
+    AuditEntry.objects.bulk_create(build(AuditEntry.Action.TRANSITION, o, by=by, note="batch cancelled",
+                                         changes={"status": ["open", "released"]}) for o in offers)
     return len(offers)
 
 
@@ -306,8 +340,10 @@ def accept_offer(offer: Offer, *, by, now=None) -> Enrolment:
     batch's reserve list.
     """
     now = now or timezone.now()
-    held = list(Offer.objects.filter(application_id=offer.application_id, status__in=[
-        OfferStatus.OPEN, OfferStatus.ACCEPTED]).exclude(pk=offer.pk).select_related("application", "batch"))
+    rank_of = dict(Choice.objects.filter(application_id=offer.application_id).values_list("batch_id", "rank"))
+    held = [other for other in Offer.objects.filter(application_id=offer.application_id, status__in=[
+        OfferStatus.OPEN, OfferStatus.ACCEPTED]).exclude(pk=offer.pk).select_related("application", "batch")
+        if rank_of.get(other.batch_id, 0) > rank_of.get(offer.batch_id, 0)]  # only seats they like less
     for batch_id in sorted({offer.batch_id, *[h.batch_id for h in held]}):  # the seat locks, ascending
         Batch.objects.select_for_update().get(pk=batch_id)
     offer, batch = _lock_offer(offer)
@@ -367,7 +403,7 @@ def reserve_list(round_batch: RoundBatch) -> list[Choice]:
     choices = (Choice.objects.filter(application__round=round_batch.round, batch=round_batch.batch, eligible=True,
                                      application__status__in=[ApplicationStatus.ADMITTED,
                                                               ApplicationStatus.NOT_ADMITTED])
-               .select_related("application__person").prefetch_related("application__offers",
+               .select_related("application__person").prefetch_related("application__offers__batch",
                                                                         "application__choices"))
 
     def waiting(choice) -> bool:
@@ -379,6 +415,9 @@ def reserve_list(round_batch: RoundBatch) -> list[Choice]:
             holds = offer.status in (OfferStatus.OPEN, OfferStatus.ACCEPTED)
             if holds and rank_of.get(offer.batch_id, 0) < choice.rank:
                 return False  # holds a seat they like better
+            if offer.status == OfferStatus.ACCEPTED and offer.batch.status not in (BatchStatus.OPEN,
+                                                                                  BatchStatus.SELECTING):
+                return False  # in a batch that has started: a participant is not moved
         return True
 
     return sorted(filter(waiting, choices), key=lambda c: ([-v for v in c.priority], c.application.lottery))

@@ -301,7 +301,8 @@ def round_inputs(request, pk):
             archive.writestr("README.txt", (
                 f"Round {round_.pk}: {round_.name}\nseed: {round_.seed}\nseed sha256: {round_.seed_hash}\n"
                 f"closing digest: {round_.closing_digest}\nrules: {', '.join(round_.rules)}\n"
-                "lottery = first 13 hex digits of sha256(seed:closing digest:application id)\n"
+                "lottery = first 13 hex digits of sha256(seed:closing digest:applicant_id)\n"
+                "closing digest = sha256 of the sorted applicant_id values, one per line\n"
                 "recompute: kompeten allocate . --out result.csv\n"))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="seleksi-{round_.pk}-input.zip"'

@@ -393,7 +393,8 @@ class TestProgramme:
                        for o in movers.select_related("application__assigned_choice"))
             for offer in offers:
                 assert results <= offer.created_at < offer.expires_at
-                assert offer.answered_at < offer.expires_at or offer.status == "expired"
+                # An offer past its deadline may be given back (a better seat) before the nightly expiry run.
+                assert offer.answered_at < offer.expires_at or offer.status in ("expired", "released")
             enrolments = Enrolment.objects.filter(batch__in=batches).holding_seat().select_related("batch")
             assert {e.source for e in enrolments} <= {"selection", "reserve"}
             accepted = set(offers.filter(status="accepted").values_list("application__person_id", "batch_id"))

@@ -257,3 +257,19 @@ def test_export_audit_note_masks_a_searched_nik(client, operator_balikpapan, per
     client.get(reverse("registry:person_export"), {"q": person_balikpapan.nik, "format": "csv"})
     note = AuditEntry.objects.get(action="export").note
     assert person_balikpapan.nik not in note and person_balikpapan.nik[-4:] in note
+
+
+def test_public_registration_does_not_confirm_a_registered_nik(client, person_bontang):
+    data = person_post_data(nik=person_bontang.nik, login_email="x@example.test", password1="Balikpapan-2025!",
+                            password2="Balikpapan-2025!", consent_registry="on", full_name="Rina Wati",
+                            birth_date=person_bontang.birth_date.isoformat(), sex="P")
+    page = client.post(reverse("registry:register"), data).content.decode()
+    assert "already registered" not in page and "cannot be registered online" in page
+    assert Person.objects.count() == 1
+
+
+def test_consent_audit_shows_the_real_previous_state(client, job_seeker):
+    client.force_login(job_seeker)
+    client.post(reverse("registry:my_consent"), {"purpose": "contact", "given": "0"})
+    entry = AuditEntry.objects.filter(action="update").latest("id")
+    assert entry.changes == {"consent:contact": [None, False]}

@@ -199,10 +199,19 @@ def test_recompute_command(round_, operator_balikpapan):
     call_command("selection", "recompute", str(round_.pk), stdout=out)
     report = json.loads(out.getvalue())
     assert report["identical"] and report["admitted"] == 4
-    # A tampered stored result is detected.
+    # A tampered seat is detected: in an application's seat, or in the stored allocation result.
     application = round_.applications.filter(assigned_choice__isnull=False).first()
-    application.assigned_choice = None
+    original = application.assigned_choice
+    application.assigned_choice = application.choices.exclude(pk=original.pk).first()
     application.save()
+    with pytest.raises(CommandError):
+        call_command("selection", "recompute", str(round_.pk), stdout=StringIO())
+    application.assigned_choice = original
+    application.save()
+    call_command("selection", "recompute", str(round_.pk), stdout=StringIO())  # restored: identical again
+    round_.refresh_from_db()
+    round_.allocation_result[application.public_ref] = None
+    round_.save()
     with pytest.raises(CommandError):
         call_command("selection", "recompute", str(round_.pk), stdout=StringIO())
     # A seed that does not match its published hash is refused.

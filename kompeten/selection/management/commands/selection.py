@@ -45,6 +45,9 @@ class Command(BaseCommand):
             recomputed = csvio.allocate_dir(folder)
         stored = allocation.stored_result(round_)
         differences = sorted(a for a in stored.keys() | recomputed.keys() if stored.get(a) != recomputed.get(a))
+        # Every seat held now must be the one the allocation gave (publishing may only take seats away).
+        differences += sorted(ref for ref, batch in allocation.seats_held(round_).items()
+                              if batch and stored.get(ref) != batch)
         report = {"round": round_.pk, "applicants": len(stored), "admitted": sum(1 for v in stored.values() if v),
                   "seed_sha256": round_.seed_hash, "identical": not differences, "differences": differences[:50]}
         self.stdout.write(json.dumps(report, ensure_ascii=False))
