@@ -286,6 +286,11 @@ def publish(round_: SelectionRound, *, by, now=None) -> int:
         application.status, application.assigned_choice, application.seat_category = (
             ApplicationStatus.NOT_ADMITTED, None, "")
     Application.objects.bulk_update(bumped, ["status", "assigned_choice", "seat_category"])
+    AuditEntry.objects.bulk_create(
+        [build(AuditEntry.Action.CREATE, o, by=by, object_label=f"offer {o.application_id} → {o.batch_id}",
+               changes={"batch": [None, o.batch_id]}) for o in offers]
+        + [build(AuditEntry.Action.TRANSITION, a, by=by, object_label=f"application {a.pk}", note="seat taken",
+                 changes={"status": ["admitted", "not_admitted"]}) for a in bumped], batch_size=1000)
     related = ("person", "round", "assigned_choice__batch__package", "assigned_choice__batch__programme_year")
     for application in round_.applications.select_related(*related).exclude(status=ApplicationStatus.WITHDRAWN):
         notifications.result_published(application)
