@@ -267,17 +267,22 @@ def _numbers(table: Table, column: str, *, whole: bool) -> np.ndarray:
     values, parsed = _digits(table, column)
     values = values if whole else values.astype(np.float64)
     rest = np.flatnonzero(~parsed)
-    bad = []
+    bad, too_large = [], []
     for row, text in zip(rest.tolist(), _field_bytes(table, column, rest), strict=True):
         try:
             number = float(text.decode("utf-8"))
         except ValueError:
             bad.append(row)
             continue
-        if not np.isfinite(number) or (whole and (number != int(number) or abs(number) >= 2**62)):
+        if whole and np.isfinite(number) and number == int(number) and abs(number) >= 2**62:
+            too_large.append(row)
+        elif not np.isfinite(number) or (whole and number != int(number)):
             bad.append(row)
         else:
             values[row] = int(number) if whole else number
+    if too_large:
+        _fail(table, too_large, lambda row: _("column %(column)s: '%(value)s' is too large.")
+              % {"column": column, "value": table.text(row, column)})
     if bad:
         if whole:
             _fail(table, bad, lambda row: _("column %(column)s: '%(value)s' is not a whole number.")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from kompeten.reference.loader import load_all
 
@@ -9,4 +10,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = load_all()
         summary = ", ".join(f"{name} {n}" for name, n in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Reference data loaded (rows written: {summary})."))
+        self.stdout.write(self.style.SUCCESS(_("Reference data loaded (rows written: %(summary)s).")
+                                             % {"summary": summary}))

@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 codes = ", ".join(TrainingCentre.objects.order_by("code").values_list("code", flat=True))
                 raise CommandError(_("Unknown training centre %(code)s; the known codes are: %(codes)s.")
                                    % {"code": options["centre"], "codes": codes or "-"})
+        if centre is None:
+            self.stderr.write(_("No --centre given: the persons are registered at no training centre, so only the "
+                                "province admin sees them until a centre enrols them."))
         path = Path(options["file"])
         report = import_persons(path, filename=path.name, by=None, centre=centre,
                                 valid_only=options["valid_only"])
