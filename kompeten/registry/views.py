@@ -301,7 +301,7 @@ def register(request):
             )
             Membership.objects.create(user=user, role=Role.JOB_SEEKER)
             services.register_person(
-                data={**data, "user": user}, by=None, source=PersonSource.SELF, nik_warnings=form.nik_warnings,
+                data={**data, "user": user}, by=user, source=PersonSource.SELF, nik_warnings=form.nik_warnings,
                 consents=form.consents(), channel=Consent.Channel.WEB, request=request,
             )
         login(request, user, backend="kompeten.accounts.backends.EmailOrPhoneBackend")

@@ -273,3 +273,12 @@ def test_consent_audit_shows_the_real_previous_state(client, job_seeker):
     client.post(reverse("registry:my_consent"), {"purpose": "contact", "given": "0"})
     entry = AuditEntry.objects.filter(action="update").latest("id")
     assert entry.changes == {"consent:contact": [None, False]}
+
+
+def test_self_registration_is_audited_as_the_new_user(client):
+    data = person_post_data(login_email="andi@example.test", password1="Balikpapan-2025!",
+                            password2="Balikpapan-2025!", consent_registry="on")
+    client.post(reverse("registry:register"), data)
+    person = Person.objects.get()
+    entry = AuditEntry.objects.get(action="create", object_type="registry.person")
+    assert entry.actor == person.user and person.consents.get().recorded_by == person.user
