@@ -3,13 +3,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.core.scoping import ScopedQuerySet
 
-class CompanyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+
+class CompanyQuerySet(ScopedQuerySet):
+    def scope(self, user):
         return self.filter(pk__in=user.company_ids)
 
 

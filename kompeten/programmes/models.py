@@ -4,13 +4,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.core.scoping import ScopedQuerySet
 
-class TrainingCentreQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+
+class TrainingCentreQuerySet(ScopedQuerySet):
+    def scope(self, user):
         return self.filter(pk__in=user.centre_ids)
 
 
@@ -108,12 +106,8 @@ class Target(models.Model):
         return f"{self.get_kind_display()} {scope}: {self.number}"
 
 
-class TrainingPackageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class TrainingPackageQuerySet(ScopedQuerySet):
+    def scope(self, user):
         return self.filter(centre__in=user.centre_ids)
 
 
@@ -181,13 +175,9 @@ class FundingSource(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class BatchQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The one place that decides which batches a user may see."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class BatchQuerySet(ScopedQuerySet):
+    def scope(self, user):
+        """The batches of the operator's centres."""
         return self.filter(centre__in=user.centre_ids)
 
     def open(self):

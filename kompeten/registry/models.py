@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.core.scoping import ScopedQuerySet
 from kompeten.registry.nik import mask_nik
 
 AK1_VALID_YEARS = 2
@@ -50,13 +51,9 @@ PERSON_AUDITED_FIELDS = [
 ]
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The one place that decides which persons a user may see."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class PersonQuerySet(ScopedQuerySet):
+    def scope(self, user):
+        """Which persons an operator or a job seeker may see."""
         condition = Q(user=user)
         if user.centre_ids:
             from kompeten.training.models import Enrolment

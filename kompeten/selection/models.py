@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.core.scoping import ScopedQuerySet
+
 MAX_CHOICES = 5
 
 
@@ -38,12 +40,8 @@ class PriorityRule(models.TextChoices):
 DEFAULT_RULES = [PriorityRule.NEVER_TRAINED, PriorityRule.DOMICILE, PriorityRule.UNEMPLOYED_LONGER]
 
 
-class RoundQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class RoundQuerySet(ScopedQuerySet):
+    def scope(self, user):
         if user.centre_ids:
             return self.filter(centres__in=user.centre_ids).distinct()
         if user.has_role("job_seeker"):  # the rounds that are or were open to them
@@ -124,12 +122,8 @@ class ApplicationStatus(models.TextChoices):
     INELIGIBLE = "ineligible", _("Not eligible")
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class ApplicationQuerySet(ScopedQuerySet):
+    def scope(self, user):
         condition = Q(person__user=user)
         if user.centre_ids:
             # In a round shared by several centres, a centre sees the applications that chose its batches.
@@ -213,15 +207,11 @@ class OfferStatus(models.TextChoices):
     RELEASED = "released", _("Given back for a better choice")
 
 
-class OfferQuerySet(models.QuerySet):
+class OfferQuerySet(ScopedQuerySet):
     def holding_seat(self):
         return self.filter(status=OfferStatus.OPEN)
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+    def scope(self, user):
         condition = Q(application__person__user=user)
         if user.centre_ids:
             condition |= Q(batch__centre__in=user.centre_ids)

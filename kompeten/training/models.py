@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.core.scoping import ScopedQuerySet
+
 
 class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
@@ -32,12 +34,8 @@ class EnrolmentSource(models.TextChoices):
     OPERATOR = "operator", _("Added by an operator")
 
 
-class EnrolmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_province_admin:
-            return self
+class EnrolmentQuerySet(ScopedQuerySet):
+    def scope(self, user):
         return self.filter(Q(batch__centre__in=user.centre_ids) | Q(person__user=user))
 
     def active(self):
