@@ -166,3 +166,131 @@ def batch_balikpapan(balikpapan, programme_year):
 @pytest.fixture
 def batch_bontang(bontang, programme_year):
     return make_batch(bontang, programme_year)
+
+
+# --- assessment -------------------------------------------------------------------------------------
+
+ASSESSMENT_DAY = datetime.date(2025, 4, 14)
+
+
+@pytest.fixture
+def scheme(db):
+    """A KKNI level II scheme with four units (example codes), re-assessing only the BK units."""
+    from kompeten.assessment.models import CompetencyUnit, Scheme
+
+    scheme = Scheme.objects.create(code="SKM-TEST-01", title="Mekanik Sepeda Motor", scheme_type="kkni",
+                                   kkni_level=2, sector_id="motorcycle_repair", validity_months=36, is_example=True)
+    for order, (code, title) in enumerate([
+        ("T.45OTO00.001.1", "Merawat mesin sepeda motor"),
+        ("T.45OTO00.002.1", "Memperbaiki sistem bahan bakar"),
+        ("T.45OTO00.003.1", "Memperbaiki sistem kelistrikan"),
+        ("T.45OTO00.004.1", "Menerapkan K3 di bengkel"),
+    ], start=1):
+        CompetencyUnit.objects.create(scheme=scheme, order=order, code=code, title=title)
+    return scheme
+
+
+@pytest.fixture
+def lsp(balikpapan, scheme):
+    from kompeten.assessment.models import Lsp
+
+    lsp = Lsp.objects.create(code="lsp-test", name="LSP BLKI Test", licence_number="BNSP-LSP-999-ID",
+                             lsp_type="P2", centre=balikpapan, licensed_from=datetime.date(2024, 1, 1),
+                             licensed_until=datetime.date(2028, 12, 31))
+    lsp.schemes.add(scheme)
+    return lsp
+
+
+@pytest.fixture
+def tuk_balikpapan(lsp, balikpapan):
+    from kompeten.assessment.models import Tuk
+
+    return Tuk.objects.create(lsp=lsp, code="tuk-bpp", name="TUK Sewaktu BLKI Balikpapan", tuk_type="sewaktu",
+                              centre=balikpapan, address="Jl. Soekarno Hatta Km 5, Balikpapan")
+
+
+@pytest.fixture
+def tuk_bontang(lsp, bontang):
+    from kompeten.assessment.models import Tuk
+
+    return Tuk.objects.create(lsp=lsp, code="tuk-btg", name="TUK Sewaktu BLKI Bontang", tuk_type="sewaktu",
+                              centre=bontang)
+
+
+def make_assessor(user, lsp, schemes, *, number, expires=datetime.date(2027, 12, 31)):
+    from kompeten.assessment.models import Assessor
+
+    assessor = Assessor.objects.create(user=user, lsp=lsp, registration_number=number, licence_expires=expires)
+    assessor.schemes.set(schemes)
+    return assessor
+
+
+@pytest.fixture
+def assessor_profile(assessor, lsp, scheme):
+    """The ``assessor`` user's registration with the test LSP, licensed for ``scheme``."""
+    return make_assessor(assessor, lsp, [scheme], number="MET.000.000001 2021")
+
+
+@pytest.fixture
+def other_assessor(lsp, scheme):
+    user = make_user("asesor2@lsp.test", "assessor", full_name="Asesor Kedua")
+    return make_assessor(user, lsp, [scheme], number="MET.000.000002 2022")
+
+
+@pytest.fixture
+def lsp_admin(lsp):
+    return make_user("manajer@lsp.test", "lsp_admin", lsp=lsp, full_name="Manajer Sertifikasi")
+
+
+@pytest.fixture
+def completed_batch(balikpapan, programme_year, scheme):
+    """A completed batch of BLKI Balikpapan preparing for ``scheme``, with three participants who completed."""
+    from kompeten.training.models import Enrolment
+
+    batch = make_batch(balikpapan, programme_year, status="completed", start=datetime.date(2025, 3, 3),
+                       end=datetime.date(2025, 4, 4))
+    batch.package.scheme = scheme
+    batch.package.save(update_fields=["scheme"])
+    for serial, name in [(11, "Andi Pratama"), (12, "Dewi Lestari"), (13, "Eko Saputra")]:
+        person = make_person(full_name=name, sex="L" if serial != 12 else "P", serial=serial,
+                             registered_centre=balikpapan)
+        Enrolment.objects.create(batch=batch, person=person, source="operator", status="completed",
+                                 final_test_passed=True)
+    return batch
+
+
+@pytest.fixture
+def event(tuk_balikpapan, scheme, assessor_profile, operator_balikpapan, balikpapan):
+    """A planned assessment event at the Balikpapan TUK with the ``assessor`` as its assessor."""
+    from kompeten.assessment import services
+
+    return services.create_event(scheme=scheme, tuk=tuk_balikpapan, date=ASSESSMENT_DAY,
+                                 assessors=[assessor_profile], centre=balikpapan, by=operator_balikpapan)
+
+
+@pytest.fixture
+def candidates(event, completed_batch, operator_balikpapan, assessor_profile):
+    """The completed participants as candidates of ``event``, assigned to the assessor, with FR.AK.01 agreed."""
+    from kompeten.assessment import services
+
+    added = services.add_batch_candidates(event, [completed_batch], by=operator_balikpapan)
+    for candidate in added:
+        services.assign_assessor(candidate, assessor_profile, by=operator_balikpapan)
+        services.record_apl01(candidate, by=operator_balikpapan)
+        services.record_ak01(candidate, by=assessor_profile.user)
+    return added
+
+
+def assess(candidate, user, results: dict[str, str] | None = None, *, submit=True):
+    """Record every unit of a candidate (K with observation unless ``results`` maps a unit code to BK)."""
+    from kompeten.assessment import services
+
+    results = results or {}
+    for row in candidate.results.select_related("unit"):
+        result = results.get(row.unit.code, "K")
+        services.record_unit(candidate, row.unit_id, result=result, methods=["observation"], version=row.version,
+                             by=user)
+    if submit:
+        services.submit(candidate, by=user)
+    candidate.refresh_from_db()
+    return candidate

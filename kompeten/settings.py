@@ -161,6 +161,11 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 # test's negative control turns this off, to prove that the test detects overbooking.
 KOMPETEN_SEAT_LOCK = True
 
+# Assessment (uji kompetensi): candidates one assessor may assess on one day, and the days after the
+# LSP's decision during which a candidate may appeal (FR.AK.04).
+KOMPETEN_ASSESSOR_DAILY_LIMIT = env_int("KOMPETEN_ASSESSOR_DAILY_LIMIT", 10)
+KOMPETEN_APPEAL_DAYS = env_int("KOMPETEN_APPEAL_DAYS", 14)
+
 # Imports: size limits against hostile files.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)

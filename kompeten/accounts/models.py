@@ -14,11 +14,12 @@ class Role(models.TextChoices):
     PROVINCE_ADMIN = "province_admin", _("Province admin (Disnaker)")
     CENTRE_OPERATOR = "centre_operator", _("Training centre operator")
     ASSESSOR = "assessor", _("Assessor")
+    LSP_ADMIN = "lsp_admin", _("LSP manager")
     COMPANY_USER = "company_user", _("Company user")
     JOB_SEEKER = "job_seeker", _("Job seeker")
 
 
-STAFF_ROLES = {Role.PROVINCE_ADMIN, Role.CENTRE_OPERATOR, Role.ASSESSOR, Role.COMPANY_USER}
+STAFF_ROLES = {Role.PROVINCE_ADMIN, Role.CENTRE_OPERATOR, Role.ASSESSOR, Role.LSP_ADMIN, Role.COMPANY_USER}
 
 
 class UserManager(BaseUserManager):
@@ -99,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def company_ids(self) -> set[int]:
         return {m.company_id for m in self.memberships_cached if m.role == Role.COMPANY_USER}
 
+    @cached_property
+    def lsp_ids(self) -> set[int]:
+        """The LSPs this user manages (not the LSP an assessor works for)."""
+        return {m.lsp_id for m in self.memberships_cached if m.role == Role.LSP_ADMIN}
+
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -124,6 +130,7 @@ class Membership(models.Model):
                 condition=(
                     Q(role="centre_operator", centre__isnull=False, company__isnull=True)
                     | Q(role="company_user", company__isnull=False, centre__isnull=True)
+                    | Q(role="lsp_admin", lsp__isnull=False, centre__isnull=True, company__isnull=True)
                     | Q(role__in=["province_admin", "assessor", "job_seeker"], centre__isnull=True,
                         company__isnull=True)
                 ),
@@ -132,6 +139,8 @@ class Membership(models.Model):
                                     name="membership_unique_centre"),
             models.UniqueConstraint(fields=["user", "company"], condition=Q(role="company_user"),
                                     name="membership_unique_company"),
+            models.UniqueConstraint(fields=["user", "lsp"], condition=Q(role="lsp_admin"),
+                                    name="membership_unique_lsp"),
             models.UniqueConstraint(fields=["user", "role"],
                                     condition=Q(role__in=["province_admin", "assessor", "job_seeker"]),
                                     name="membership_unique_role"),

@@ -247,6 +247,7 @@ STAFF_USERS = [
              centre=BONTANG),
     DemoUser(f"asesor@{DEMO_DOMAIN}", "Hendra Gunawan", Role.ASSESSOR),
     DemoUser(f"asesor2@{DEMO_DOMAIN}", "Sri Wahyuni", Role.ASSESSOR),
+    DemoUser(f"lsp@{DEMO_DOMAIN}", "Manajer Sertifikasi LSP", Role.LSP_ADMIN),
     DemoUser(f"hrd.tambang@{DEMO_DOMAIN}", "HRD PT Borneo Tambang Lestari", Role.COMPANY_USER,
              company="PT Borneo Tambang Lestari"),
     DemoUser(f"hrd.ritel@{DEMO_DOMAIN}", "HRD PT Mahakam Ritel Nusantara", Role.COMPANY_USER,
@@ -359,7 +360,7 @@ def make_users() -> int:
             user=user, role=spec.role,
             centre=centres[spec.centre] if spec.centre else None,
             company=companies[spec.company] if spec.company else None,
-            lsp=lsp if spec.role == Role.ASSESSOR else None,
+            lsp=lsp if spec.role in (Role.ASSESSOR, Role.LSP_ADMIN) else None,
         )
     return len(todo)
 

@@ -130,6 +130,9 @@ class TrainingPackage(models.Model):
     attendance_threshold = models.PositiveSmallIntegerField(
         _("minimum attendance (%)"), default=80, validators=[MinValueValidator(0), MaxValueValidator(100)])
     has_final_test = models.BooleanField(_("has a final test of the training"), default=True)
+    scheme = models.ForeignKey("assessment.Scheme", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="packages", verbose_name=_("certification scheme"),
+                               help_text=_("The competency scheme this package prepares for."))
     # Entry requirements; each rule is off when empty / unchecked.
     min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)

@@ -22,6 +22,7 @@ ROLE_LABELS = {
     Role.PROVINCE_ADMIN: _("Province admin"),
     Role.CENTRE_OPERATOR: _("Training centre operator"),
     Role.ASSESSOR: _("Assessor"),
+    Role.LSP_ADMIN: _("LSP manager"),
     Role.COMPANY_USER: _("Company user"),
     Role.JOB_SEEKER: _("Job seeker"),
 }
@@ -86,7 +87,7 @@ class Command(BaseCommand):
         centres = dict(TrainingCentre.objects.values_list("code", "short_name"))
         rows = []
         for user in STAFF_USERS:
-            lsp = LSP_NAME if user.role == Role.ASSESSOR else ""
+            lsp = LSP_NAME if user.role in (Role.ASSESSOR, Role.LSP_ADMIN) else ""
             scope = centres.get(user.centre, "") or user.company or lsp
             rows.append((both(ROLE_LABELS[user.role]), user.email, scope))
         email, phone = job_seeker_login()
