@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",  # django-ninja: its Swagger UI files are served from here, not from a CDN
     "kompeten.core",
     "kompeten.audit",
     "kompeten.accounts",
@@ -50,6 +53,8 @@ INSTALLED_APPS = [
     "kompeten.registry",
     "kompeten.training",
     "kompeten.selection",
+    "kompeten.certificates",
+    "kompeten.api",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +170,14 @@ KOMPETEN_SEAT_LOCK = True
 # LSP's decision during which a candidate may appeal (FR.AK.04).
 KOMPETEN_ASSESSOR_DAILY_LIMIT = env_int("KOMPETEN_ASSESSOR_DAILY_LIMIT", 10)
 KOMPETEN_APPEAL_DAYS = env_int("KOMPETEN_APPEAL_DAYS", 14)
+
+# Certificates: the address printed in every QR code (the public verification page is {BASE_URL}/v), and the
+# folder of the issuers' private signing keys (created 0700, files 0600; never in the database or a fixture).
+KOMPETEN_BASE_URL = env_str("KOMPETEN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+KOMPETEN_KEY_DIR = Path(env_str("KOMPETEN_KEY_DIR", str(VAR_DIR / "keys"))).resolve()
+
+# Background tasks (django-tasks): the database backend; run workers with `kompeten db_worker`.
+TASKS = {"default": {"BACKEND": env_str("KOMPETEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # Imports: size limits against hostile files.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)

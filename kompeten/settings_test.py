@@ -27,3 +27,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Uploaded files go to a folder of this test process, removed when it exits.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kompeten-test-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# Signing keys of this test process, in a folder of their own, removed when it exits.
+KOMPETEN_KEY_DIR = Path(tempfile.mkdtemp(prefix="kompeten-test-keys-")) / "keys"
+atexit.register(shutil.rmtree, KOMPETEN_KEY_DIR.parent, ignore_errors=True)
+
+# Tasks run in the process that enqueues them, unless a test starts a real worker (the crash test).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -10,7 +10,10 @@ urlpatterns = [
     path("program/", include("kompeten.programmes.urls")),
     path("pelatihan/", include("kompeten.training.urls")),
     path("seleksi/", include("kompeten.selection.urls")),
+    path("asesmen/", include("kompeten.assessment.urls")),
     path("audit/", include("kompeten.audit.urls")),
+    path("", include("kompeten.certificates.urls")),  # /v, /verify/, keys, status lists, /sertifikat/
+    path("", include("kompeten.api.urls")),  # /api/v1/
 ]
 
 handler404 = "kompeten.core.views.not_found"

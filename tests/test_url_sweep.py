@@ -13,7 +13,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import make_person, make_user
+from conftest import assess, make_person, make_user
 
 # Public pages: anyone, logged in or not.
 PUBLIC = {
@@ -30,6 +30,7 @@ NO_OBJECT = {
     "programmes:package_create",
     "programmes:batch_list", "programmes:batch_calendar", "programmes:batch_create",
     "selection:round_list", "selection:round_create", "selection:my_applications",
+    "assessment:event_list", "assessment:event_create", "assessment:my_assessments", "assessment:scheme_list",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
@@ -77,7 +78,30 @@ def _object_kwargs(name, objects):
         "selection:application_stage": {"pk": objects["application"].pk},
         "selection:offer_accept": {"pk": objects["offer"].pk},
         "selection:offer_decline": {"pk": objects["offer"].pk},
+        "assessment:scheme_detail": {"pk": objects["scheme"].pk},
+        "assessment:lsp_detail": {"pk": objects["lsp"].pk},
+        "assessment:candidate_document": {"pk": objects["candidate"].pk, "doc": "apl01"},
+        "assessment:record_unit": {"pk": objects["candidate"].pk, "unit_pk": objects["unit"].pk},
+        "assessment:appeal_decide": {"pk": objects["appeal"].pk},
+        **{name: {"pk": objects["assessment_event"].pk} for name in ASSESSMENT_EVENT_URLS},
+        **{name: {"pk": objects["candidate"].pk} for name in ASSESSMENT_CANDIDATE_URLS},
+        **{name: {"pk": objects["decided"].pk} for name in ASSESSMENT_DECIDED_URLS},
     }.get(name)
+
+
+# Assessment pages of one event, of an open candidate's file, and of a decided file (the job seeker persona's,
+# Belum Kompeten, with an appeal waiting).
+ASSESSMENT_EVENT_URLS = {
+    "assessment:event_detail", "assessment:event_add_batches", "assessment:event_persons",
+    "assessment:event_add_rpl", "assessment:event_add_reassessment", "assessment:event_assign_evenly",
+    "assessment:event_approve",
+}
+ASSESSMENT_CANDIDATE_URLS = {
+    "assessment:candidate_detail", "assessment:candidate_assign", "assessment:candidate_absent",
+    "assessment:candidate_apl01", "assessment:candidate_apl02", "assessment:candidate_ak01", "assessment:record",
+    "assessment:candidate_submit", "assessment:candidate_approve", "assessment:candidate_reopen",
+}
+ASSESSMENT_DECIDED_URLS = {"assessment:candidate_amend", "assessment:candidate_appeal"}
 
 
 OBJECT_URLS = {
@@ -91,10 +115,12 @@ OBJECT_URLS = {
     "selection:application_list", "selection:round_batch_detail", "selection:round_batch_reserves",
     "selection:offer_free_seats", "selection:application_detail", "selection:application_stage",
     "selection:offer_accept", "selection:offer_decline",
+    *ASSESSMENT_EVENT_URLS, *ASSESSMENT_CANDIDATE_URLS, *ASSESSMENT_DECIDED_URLS,
+    "assessment:candidate_document", "assessment:record_unit", "assessment:appeal_decide",
 }
 
 # Objects that belong to the whole province, not to one centre: every staff member may read them.
-PROVINCE_OBJECTS = {"programmes:year_detail"}
+PROVINCE_OBJECTS = {"programmes:year_detail", "assessment:scheme_detail", "assessment:lsp_detail"}
 
 # Public object pages: anyone, even anonymous, once the object is past its draft; no personal data on them.
 PUBLIC_OBJECTS = {"selection:round_results"}
@@ -112,6 +138,15 @@ OWNER = {
     "selection:what_if": "province_admin",
     "selection:offer_accept": "job_seeker",
     "selection:offer_decline": "job_seeker",
+    "assessment:event_approve": "lsp_admin",
+    "assessment:candidate_approve": "lsp_admin",
+    "assessment:candidate_reopen": "lsp_admin",
+    "assessment:candidate_amend": "lsp_admin",
+    "assessment:appeal_decide": "lsp_admin",
+    "assessment:record": "assessor",
+    "assessment:record_unit": "assessor",
+    "assessment:candidate_submit": "assessor",
+    "assessment:candidate_appeal": "job_seeker",
 }
 
 
@@ -146,7 +181,8 @@ def other_job_seeker(db):
 
 
 @pytest.fixture
-def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seeker, operator_balikpapan):
+def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seeker, operator_balikpapan, candidates,
+                       assessor, lsp_admin):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
@@ -178,9 +214,23 @@ def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seek
     draft = services.create_round(programme_year=batch_balikpapan.programme_year, name="Seleksi draf",
                                   centres=[balikpapan], rules=DEFAULT_RULES, batches=[batch_balikpapan],
                                   by=operator_balikpapan, **dates)
+    # An assessment event of BLKI Balikpapan: the completed participants as open candidates, and the job seeker
+    # persona as a direct candidate decided Belum Kompeten, who appealed.
+    from kompeten.assessment import services as assessment
+
+    event = candidates[0].event
+    decided = assessment.add_candidate(event, job_seeker.person, work_experience="Mekanik 3 tahun",
+                                       by=operator_balikpapan)
+    assessment.assign_assessor(decided, assessor.assessor_profile, by=operator_balikpapan)
+    assessment.record_ak01(decided, by=assessor)
+    assess(decided, assessor, {"T.45OTO00.002.1": "BK"})
+    assessment.approve(decided, by=lsp_admin)
+    appeal = assessment.file_appeal(decided, grounds="Penilaian tidak sesuai", by=job_seeker)
     return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
             "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
-            "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document}
+            "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document,
+            "assessment_event": event, "candidate": candidates[0], "unit": event.scheme.units.first(),
+            "decided": decided, "appeal": appeal, "scheme": event.scheme, "lsp": event.lsp}
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))

@@ -4,6 +4,8 @@ Order of a candidate's file: FR.APL.01 (application) → FR.APL.02 (self-assessm
 before any judgement) → FR.AK.02 (the assessor's K / BK per unit, with evidence) → submitted by the
 assessor → decided by the LSP (locked) → amendments with a reason / FR.AK.04 appeal → re-assessment.
 Every refusal is a DomainError with a stable code (MESSAGES).
+Every change writes an AuditEntry with one of its closed list of actions (AuditEntry.Action: the column holds
+20 characters), the form or the status change in ``note`` / ``changes``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kompeten.assessment.models import (
     Route,
     UnitResult,
 )
+from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record, snapshot
 from kompeten.core.errors import DomainError
 from kompeten.training.models import Enrolment, EnrolmentStatus
@@ -76,6 +79,7 @@ MESSAGES = {
 
 METHODS = {m.value for m in EvidenceMethod}
 OPEN_STATUSES = {CandidateStatus.REGISTERED, CandidateStatus.ASSESSED}
+Action = AuditEntry.Action
 
 
 def _error(code: str, **params) -> DomainError:
@@ -121,7 +125,7 @@ def create_event(*, scheme, tuk, date: datetime.date, assessors, centre=None, no
         check_assessor(assessor, event)
     event.save()
     event.assessors.set(assessors)
-    record("assessment.event_created", event, by=by, request=request,
+    record(Action.CREATE, event, by=by, request=request,
            changes={"assessors": [None, sorted(a.registration_number for a in assessors)]})
     return event
 
@@ -143,7 +147,7 @@ def _new_candidate(event, person, *, by, route, enrolment=None, work_experience=
         failed = {unit_id for unit_id, result in effective_results(previous).items() if result == Decision.BK}
         units = [unit for unit in units if unit.pk in failed] or units
     UnitResult.objects.bulk_create(UnitResult(assessment=candidate, unit=unit) for unit in units)
-    record("assessment.candidate_added", candidate, by=by, request=request,
+    record(Action.CREATE, candidate, by=by, request=request,
            changes={"route": [None, route], "attempt": [None, candidate.attempt]})
     return candidate
 
@@ -167,9 +171,14 @@ def eligible_enrolments(event: AssessmentEvent, batches):
 def add_batch_candidates(event: AssessmentEvent, batches, *, by, request=None) -> list[Assessment]:
     """Every eligible completed participant of the batches becomes a candidate (idempotent)."""
     _require_open_event(event)
-    return [_new_candidate(event, enrolment.person, by=by, route=Route.TRAINING, enrolment=enrolment,
-                           request=request)
-            for enrolment in eligible_enrolments(event, batches)]
+    added, seen = [], set()
+    for enrolment in eligible_enrolments(event, batches):
+        if enrolment.person_id in seen:  # completed two of the batches: still one candidate
+            continue
+        seen.add(enrolment.person_id)
+        added.append(_new_candidate(event, enrolment.person, by=by, route=Route.TRAINING, enrolment=enrolment,
+                                    request=request))
+    return added
 
 
 @transaction.atomic
@@ -177,10 +186,13 @@ def add_candidate(event: AssessmentEvent, person, *, by, enrolment=None, work_ex
                   request=None) -> Assessment:
     """One candidate: a completed participant (``enrolment``) or a direct RPL candidate with work experience."""
     _require_open_event(event)
+    if Assessment.objects.filter(event=event, person=person).exists():
+        raise _error("already_candidate", person=person.full_name)
     if has_competence(person, event.scheme):
         raise _error("already_competent", person=person.full_name)
     if enrolment is not None:
-        if not eligible_enrolments(event, [enrolment.batch_id]).filter(pk=enrolment.pk).exists():
+        eligible = eligible_enrolments(event, [enrolment.batch_id]).filter(pk=enrolment.pk, person=person)
+        if not eligible.exists():
             raise _error("not_completed", person=person.full_name)
         return _new_candidate(event, person, by=by, route=Route.TRAINING, enrolment=enrolment, request=request)
     if not work_experience.strip():
@@ -227,7 +239,7 @@ def assessor_load(assessor: Assessor, day: datetime.date, *, excluding=None) -> 
 @transaction.atomic
 def assign_assessor(candidate: Assessment, assessor: Assessor, *, by, request=None) -> Assessment:
     """Assign a candidate to one of the event's assessors, within the daily limit."""
-    candidate = Assessment.objects.select_for_update().select_related("event").get(pk=candidate.pk)
+    candidate = Assessment.objects.select_for_update(of=("self",)).select_related("event").get(pk=candidate.pk)
     event = candidate.event
     _require_open_event(event)
     if candidate.is_locked:
@@ -245,7 +257,7 @@ def assign_assessor(candidate: Assessment, assessor: Assessor, *, by, request=No
     before = candidate.assessor_id
     candidate.assessor = assessor
     candidate.save(update_fields=["assessor"])
-    record("assessment.assessor_assigned", candidate, by=by, request=request,
+    record(Action.UPDATE, candidate, by=by, request=request,
            changes={"assessor": [before, assessor.pk]})
     return candidate
 
@@ -269,6 +281,15 @@ def assign_evenly(event: AssessmentEvent, *, by, request=None) -> int:
 
 # --- the candidate's file -------------------------------------------------------------------------
 
+def _lock_open_file(candidate: Assessment) -> None:
+    """Lock the candidate's row and read its status and consent afresh (the caller's object may predate the
+    LSP's decision); a decided file takes no more writes."""
+    locked = Assessment.objects.select_for_update().only("status", "ak01_at", "ak01_by").get(pk=candidate.pk)
+    candidate.status, candidate.ak01_at, candidate.ak01_by_id = locked.status, locked.ak01_at, locked.ak01_by_id
+    if candidate.is_locked:
+        raise _error("results_locked")
+
+
 APL01_FIELDS = ["nik", "full_name", "sex", "birth_place", "birth_date", "phone", "email", "street", "rt", "rw",
                 "village", "education", "major"]
 
@@ -277,8 +298,7 @@ APL01_FIELDS = ["nik", "full_name", "sex", "birth_place", "birth_date", "phone",
 def record_apl01(candidate: Assessment, *, by, request=None) -> Assessment:
     """FR.APL.01: the application, keeping the personal data and the supporting documents (the person's
     uploaded documents) as they are now, so the archived form shows what the LSP saw."""
-    if candidate.is_locked:
-        raise _error("results_locked")
+    _lock_open_file(candidate)
     person = candidate.person
     data = snapshot(person, APL01_FIELDS)
     data["documents"] = [
@@ -288,15 +308,14 @@ def record_apl01(candidate: Assessment, *, by, request=None) -> Assessment:
     candidate.apl01_data = data
     candidate.apl01_at = timezone.now()
     candidate.save(update_fields=["apl01_data", "apl01_at"])
-    record("assessment.apl01", candidate, by=by, request=request, note="FR.APL.01")
+    record(Action.UPDATE, candidate, by=by, request=request, note="FR.APL.01")
     return candidate
 
 
 @transaction.atomic
 def record_apl02(candidate: Assessment, answers: dict[int, str], *, by, request=None) -> Assessment:
     """FR.APL.02: the candidate's own K / BK per unit (``answers`` maps unit id to "K" or "BK")."""
-    if candidate.is_locked:
-        raise _error("results_locked")
+    _lock_open_file(candidate)
     results = {r.unit_id: r for r in candidate.results.all()}
     for unit_id, answer in answers.items():
         if unit_id not in results:
@@ -307,7 +326,7 @@ def record_apl02(candidate: Assessment, answers: dict[int, str], *, by, request=
     UnitResult.objects.bulk_update(results.values(), ["self_assessment"])
     candidate.apl02_at = timezone.now()
     candidate.save(update_fields=["apl02_at"])
-    record("assessment.apl02", candidate, by=by, request=request, note="FR.APL.02",
+    record(Action.UPDATE, candidate, by=by, request=request, note="FR.APL.02",
            changes={"self_assessment": [None, {str(k): v for k, v in sorted(answers.items())}]})
     return candidate
 
@@ -315,13 +334,12 @@ def record_apl02(candidate: Assessment, answers: dict[int, str], *, by, request=
 @transaction.atomic
 def record_ak01(candidate: Assessment, *, by, request=None) -> Assessment:
     """FR.AK.01: the candidate agreed to the assessment plan, its consent and confidentiality."""
-    if candidate.is_locked:
-        raise _error("results_locked")
+    _lock_open_file(candidate)
     if candidate.ak01_at is None:
         candidate.ak01_at = timezone.now()
         candidate.ak01_by = by
         candidate.save(update_fields=["ak01_at", "ak01_by"])
-        record("assessment.ak01", candidate, by=by, request=request, note="FR.AK.01")
+        record(Action.CONFIRM, candidate, by=by, request=request, note="FR.AK.01")
     return candidate
 
 
@@ -332,10 +350,15 @@ def _can_record(candidate: Assessment, user) -> None:
 
 @transaction.atomic
 def record_unit(candidate: Assessment, unit_id: int, *, result: str, methods, notes: str = "", version: int,
-                by, request=None) -> UnitResult:
+                by, request=None, event: AssessmentEvent | None = None) -> UnitResult:
     """FR.AK.02 for one unit, by the candidate's assessor. ``version`` is the version the assessor's screen
-    last saw; an older one means someone else saved in between, and the write is refused (stale_write)."""
-    candidate = Assessment.objects.select_for_update().select_related("assessor", "event").get(pk=candidate.pk)
+    last saw; an older one means someone else saved in between, and the write is refused (stale_write).
+    ``event``: the event the write comes through (a page or sync of one event); a candidate of another event
+    is refused (not_a_candidate)."""
+    candidate = (Assessment.objects.select_for_update(of=("self",)).select_related("assessor", "event")
+                 .get(pk=candidate.pk))
+    if event is not None and candidate.event_id != event.pk:
+        raise _error("not_a_candidate")
     _can_record(candidate, by)
     if candidate.is_locked or candidate.status != CandidateStatus.REGISTERED:
         raise _error("results_locked")
@@ -361,7 +384,7 @@ def record_unit(candidate: Assessment, unit_id: int, *, result: str, methods, no
     row.updated_by = by
     row.save(update_fields=["result", "methods", "notes", "version", "updated_at", "updated_by"])
     after = snapshot(row, ["result", "methods", "notes"])
-    record("assessment.unit_recorded", candidate, by=by, request=request, note=row.unit.code,
+    record(Action.UPDATE, candidate, by=by, request=request, note=row.unit.code,
            changes={k: [before[k], after[k]] for k in before if before[k] != after[k]})
     return row
 
@@ -389,14 +412,16 @@ def mark_absent(candidate: Assessment, *, by, request=None) -> Assessment:
         raise _error("results_locked")
     candidate.status = CandidateStatus.ABSENT
     candidate.save(update_fields=["status"])
-    record("assessment.absent", candidate, by=by, request=request)
+    record(Action.TRANSITION, candidate, by=by, request=request,
+           changes={"status": [CandidateStatus.REGISTERED, CandidateStatus.ABSENT]})
+    _close_event_if_done(candidate.event)
     return candidate
 
 
 @transaction.atomic
 def submit(candidate: Assessment, *, by, request=None) -> Assessment:
     """The assessor hands in a complete file to the LSP."""
-    candidate = Assessment.objects.select_for_update().select_related("assessor").get(pk=candidate.pk)
+    candidate = Assessment.objects.select_for_update(of=("self",)).select_related("assessor").get(pk=candidate.pk)
     _can_record(candidate, by)
     if candidate.status != CandidateStatus.REGISTERED:
         raise _error("results_locked")
@@ -408,7 +433,8 @@ def submit(candidate: Assessment, *, by, request=None) -> Assessment:
     candidate.status = CandidateStatus.ASSESSED
     candidate.submitted_at = timezone.now()
     candidate.save(update_fields=["status", "submitted_at"])
-    record("assessment.submitted", candidate, by=by, request=request,
+    record(Action.TRANSITION, candidate, by=by, request=request,
+           changes={"status": [CandidateStatus.REGISTERED, CandidateStatus.ASSESSED]},
            note=recommendation(candidate.results.values_list("result", flat=True)) or "")
     return candidate
 
@@ -422,11 +448,15 @@ def reopen(candidate: Assessment, *, by, request=None) -> Assessment:
     candidate.status = CandidateStatus.REGISTERED
     candidate.submitted_at = None
     candidate.save(update_fields=["status", "submitted_at"])
-    record("assessment.reopened", candidate, by=by, request=request)
+    record(Action.TRANSITION, candidate, by=by, request=request,
+           changes={"status": [CandidateStatus.ASSESSED, CandidateStatus.REGISTERED]})
     return candidate
 
 
 def _close_event_if_done(event: AssessmentEvent) -> None:
+    # Lock the event row: two last candidates decided at once would otherwise each still see the other open
+    # (PostgreSQL, READ COMMITTED), and the event would never complete.
+    event = AssessmentEvent.objects.select_for_update().get(pk=event.pk)
     if event.status == EventStatus.PLANNED and not event.candidates.filter(status__in=OPEN_STATUSES).exists():
         event.status = EventStatus.COMPLETED
         event.save(update_fields=["status"])
@@ -446,7 +476,8 @@ def approve(candidate: Assessment, *, by, request=None) -> Assessment:
     candidate.decided_at = timezone.now()
     candidate.decided_by = by
     candidate.save(update_fields=["status", "decision", "decided_at", "decided_by"])
-    record("assessment.approved", candidate, by=by, request=request, changes={"decision": [None, decision]})
+    record(Action.TRANSITION, candidate, by=by, request=request,
+           changes={"status": [CandidateStatus.ASSESSED, CandidateStatus.APPROVED], "decision": [None, decision]})
     _close_event_if_done(candidate.event)
     return candidate
 
@@ -484,7 +515,7 @@ def amend(candidate: Assessment, unit_id: int, *, new_result: str, reason: str, 
     if new_decision != old_decision:
         candidate.decision = new_decision
         candidate.save(update_fields=["decision"])
-    record("assessment.amended", candidate, by=by, request=request, note=reason.strip(),
+    record(Action.UPDATE, candidate, by=by, request=request, note=reason.strip(),
            changes={"unit": [None, unit_id], "result": [old_result, new_result],
                     "decision": [old_decision, new_decision]})
     return amendment
@@ -515,7 +546,8 @@ def file_appeal(candidate: Assessment, *, grounds: str, by, request=None) -> App
         raise _error("appeal_open")
     appeal = Appeal.objects.create(assessment=candidate, grounds=grounds.strip(), filed_at=timezone.now(),
                                    filed_by=by)
-    record("assessment.appeal_filed", candidate, by=by, request=request, note=grounds.strip()[:255])
+    record(Action.UPDATE, candidate, by=by, request=request, note=grounds.strip()[:255],
+           changes={"appeal": [None, AppealStatus.FILED]})
     return appeal
 
 
@@ -532,7 +564,7 @@ def decide_appeal(appeal: Appeal, *, upheld: bool, outcome: str, by, request=Non
     appeal.decided_at = timezone.now()
     appeal.decided_by = by
     appeal.save(update_fields=["status", "outcome", "decided_at", "decided_by"])
-    record("assessment.appeal_decided", appeal.assessment, by=by, request=request, note=outcome.strip()[:255],
+    record(Action.TRANSITION, appeal.assessment, by=by, request=request, note=outcome.strip()[:255],
            changes={"appeal": [AppealStatus.FILED, appeal.status]})
     return appeal
 

@@ -3,7 +3,8 @@
 ``load_demo()`` calls small ``make_*`` steps in order. Each step is deterministic (seeded random and
 Faker generators of its own, so adding a step never changes what another one makes) and idempotent
 (it skips what is already there), so running the demo twice creates nothing new and is quick the
-second time. Later issues add their own steps to ``load_demo()``.
+second time. Later issues add their own steps to ``load_demo()`` (the assessment steps: schemes, TUK,
+assessors, assessments and appeals, are in ``kompeten/assessment/demo.py``).
 
 Demo rows are bulk-created without audit entries; they carry ``source="demo"`` / ``channel="demo"``. The
 selection rounds are the exception: they are run through the selection services (make_selection_rounds), which
@@ -39,7 +40,7 @@ from faker import Faker
 
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.apprenticeships.models import Company
-from kompeten.assessment.models import Lsp
+from kompeten.assessment.models import Lsp, LspType
 from kompeten.programmes.models import (
     Batch,
     BatchSession,
@@ -227,7 +228,9 @@ COMPANIES = [
 ]
 
 LSP_CODE = "lsp-blki-kaltim"
-LSP_NAME = "LSP P1 BLKI Kalimantan Timur"
+LSP_NAME = "LSP P2 BLKI Kalimantan Timur"
+LSP_LICENCE = "BNSP-LSP-1487-ID"
+LSP_LICENSED = (datetime.date(2023, 1, 1), datetime.date(2027, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,9 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
     ``batch_share`` scales the batch plan (BATCH_PLAN) down for tests; each centre keeps at least one
     batch per sector it offers.
     """
+    from kompeten.assessment import demo as assessment_demo  # it builds on this module's steps and helpers
+    from kompeten.certificates import demo as certificates_demo
+
     return {
         "vocations": offer_example_vocations(),
         "lsp": make_lsp(),
@@ -289,6 +295,12 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
         "attendance": make_attendance(),
         "completed": complete_demo_batches(),
         "documents": make_documents(),
+        "schemes": assessment_demo.make_schemes(),
+        "tuks": assessment_demo.make_tuks(),
+        "assessors": assessment_demo.make_assessors(),
+        "assessments": assessment_demo.make_assessments(),
+        "appeals": assessment_demo.make_appeals(),
+        "certificates": certificates_demo.make_certificates(DEMO_TODAY),
     }
 
 
@@ -311,9 +323,15 @@ def offer_example_vocations() -> int:
 
 
 def make_lsp() -> int:
-    _lsp, created = Lsp.objects.get_or_create(
-        code=LSP_CODE, defaults={"name": LSP_NAME, "licence_number": "DEMO/BNSP/LSP-P1/2025"}
-    )
+    """The LSP P2 of the BLKI (at BLKI Balikpapan), licensed by BNSP 2023-2027; a row made by an older demo is
+    brought up to date."""
+    centre = TrainingCentre.objects.filter(code=BALIKPAPAN).first()
+    wanted = {"name": LSP_NAME, "licence_number": LSP_LICENCE, "lsp_type": LspType.P2, "centre": centre,
+              "address": centre.address if centre else "", "licensed_from": LSP_LICENSED[0],
+              "licensed_until": LSP_LICENSED[1]}
+    lsp, created = Lsp.objects.get_or_create(code=LSP_CODE, defaults=wanted)
+    if not created and any(getattr(lsp, name) != value for name, value in wanted.items()):
+        Lsp.objects.filter(pk=lsp.pk).update(**wanted)
     return int(created)
 
 

@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 Counter = tuple[str, str] | Callable[[], int]
 
 
-def _nothing_yet() -> int:
-    return 0
+def _competent() -> int:
+    """Approved Kompeten (K) results."""
+    from kompeten.assessment.models import Assessment
+
+    return Assessment.objects.competent().count()
 
 
 COUNTERS: dict[str, Counter] = {
@@ -26,7 +29,7 @@ COUNTERS: dict[str, Counter] = {
     "enrolments": ("training", "Enrolment"),
     "schemes": ("assessment", "Scheme"),
     "assessments": ("assessment", "Assessment"),
-    "competent": _nothing_yet,  # approved Kompeten (K) results: a filtered count, set by the assessment issue
+    "competent": _competent,  # approved Kompeten (K) results
     "certificates": ("certificates", "Certificate"),
     "companies": ("apprenticeships", "Company"),
     "placements": ("apprenticeships", "Placement"),

@@ -14,7 +14,19 @@ from django.utils import timezone
 
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.apprenticeships.models import Company
-from kompeten.assessment.models import Lsp
+from kompeten.assessment.demo import ASSESSORS, EXTRA_ASSESSORS
+from kompeten.assessment.models import (
+    Appeal,
+    Assessment,
+    AssessmentEvent,
+    Assessor,
+    CompetencyUnit,
+    Lsp,
+    Scheme,
+    Tuk,
+    UnitResult,
+)
+from kompeten.certificates.models import Certificate, LedgerEntry, StatusChange
 from kompeten.core import demo
 from kompeten.core.demo import DEMO_PASSWORD, DEMO_TODAY, JOB_SEEKER_EMAIL, STAFF_USERS, load_demo
 from kompeten.programmes.models import (
@@ -65,22 +77,24 @@ def programme(django_db_setup, django_db_blocker):
 def table_counts():
     models = [Person, PriorTraining, Consent, User, Membership, Company, Lsp, Vocation.centres.through,
               ProgrammeYear, Target, TrainingPackage, Batch, BatchSession, Enrolment, Attendance, SelectionRound,
-              RoundBatch, Application, Choice, Offer]
+              RoundBatch, Application, Choice, Offer, Scheme, CompetencyUnit, Tuk, Assessor, AssessmentEvent,
+              Assessment, UnitResult, Appeal]
     return {model.__name__: model.objects.count() for model in models}
 
 
 def test_counts(loaded):
     assert loaded.pop("vocations") > 0
     for key in ("programme_year", "packages", "batches", "enrolments", "selection", "attendance", "completed",
-                "documents"):
+                "documents", "schemes", "assessments", "certificates"):
         assert loaded.pop(key) > 0, key
     assert loaded.pop("open_round") >= 0  # few persons are left free in so small a demo
     assert loaded == {"lsp": 1, "companies": 12, "users": len(STAFF_USERS), "persons": PERSONS,
-                      "job_seeker": 1}
+                      "job_seeker": 1, "tuks": 3, "assessors": len(ASSESSORS), "appeals": 2}
     assert Person.objects.filter(source=PersonSource.DEMO).count() == PERSONS
-    assert User.objects.count() == len(STAFF_USERS) + 1
+    assert User.objects.count() == len(STAFF_USERS) + 1 + len(EXTRA_ASSESSORS)
     assert Company.objects.count() == 12
-    assert Lsp.objects.get().code == "lsp-blki-kaltim"
+    lsp = Lsp.objects.get()
+    assert (lsp.code, lsp.lsp_type, lsp.centre.code) == ("lsp-blki-kaltim", "P2", "blki_balikpapan")
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
 
 
@@ -96,7 +110,15 @@ def test_persons_are_deterministic(loaded):
         return list(Person.objects.order_by("id").values_list("nik", "full_name", "phone", "village_id"))
 
     first = rows()
-    Enrolment.objects.all().delete()  # the demo enrolments and applications protect their persons
+    # The demo certificates, assessments, enrolments and applications protect their persons.
+    LedgerEntry.objects.all().delete()
+    StatusChange.objects.all().delete()
+    Certificate.objects.update(replaced_by=None)
+    Certificate.objects.all().delete()
+    Appeal.objects.all().delete()
+    Assessment.objects.filter(previous__isnull=False).delete()
+    Assessment.objects.all().delete()
+    Enrolment.objects.all().delete()
     Application.objects.all().delete()
     Person.objects.filter(source=PersonSource.DEMO).delete()
     assert demo.make_persons(PERSONS) == PERSONS
@@ -148,7 +170,7 @@ def test_companies_have_region_sector_and_kbli(loaded):
 
 def test_every_demo_user_can_log_in(loaded):
     request = RequestFactory().post("/")
-    for spec in STAFF_USERS:
+    for spec in [*STAFF_USERS, *EXTRA_ASSESSORS]:
         user = authenticate(request=request, username=spec.email, password=DEMO_PASSWORD)
         assert user is not None and user.email == spec.email
     job_seeker = authenticate(request=request, username=JOB_SEEKER_EMAIL, password=DEMO_PASSWORD)
@@ -175,6 +197,7 @@ def test_command_prints_logins_and_serves(db):
     assert DEMO_PASSWORD in text
     for spec in STAFF_USERS:
         assert spec.email in text
+    assert f"asesor3 … asesor{len(ASSESSORS)}@kompeten.demo" in text  # the other assessors, on one line
     assert JOB_SEEKER_EMAIL in text
 
 

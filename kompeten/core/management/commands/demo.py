@@ -1,5 +1,7 @@
 """``kompeten demo``: a working Kaltim 2025 demo on this machine with one command."""
 
+import subprocess
+import sys
 import time
 
 from django.core.management import call_command
@@ -8,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.accounts.models import Role
+from kompeten.assessment.demo import EXTRA_ASSESSORS
 from kompeten.core.demo import (
     DEFAULT_PERSONS,
     DEMO_PASSWORD,
@@ -77,8 +80,15 @@ class Command(BaseCommand):
             url = server_url(options["addr"])
             self.stdout.write("")
             self.stdout.write(self.style.SUCCESS(f"{both(_('Open'))}: {url}"))
+            self.stdout.write(both(_("A background worker runs the tasks (certificate issuance) while the "
+                                     "server runs.")))
             self.stdout.flush()
-            call_command("runserver", options["addr"], use_reloader=False)
+            worker = subprocess.Popen([sys.executable, "-m", "kompeten.cli", "db_worker", "--interval", "1"])  # noqa: S603
+            try:
+                call_command("runserver", options["addr"], use_reloader=False)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=10)
 
     def step(self, message):
         self.stdout.write(self.style.MIGRATE_HEADING(f"-> {both(message)}"))
@@ -90,6 +100,11 @@ class Command(BaseCommand):
             lsp = LSP_NAME if user.role in (Role.ASSESSOR, Role.LSP_ADMIN) else ""
             scope = centres.get(user.centre, "") or user.company or lsp
             rows.append((both(ROLE_LABELS[user.role]), user.email, scope))
+        if EXTRA_ASSESSORS:  # one line for the assessors beyond the staff users: asesor3 … asesor12@kompeten.demo
+            first, last = EXTRA_ASSESSORS[0].email, EXTRA_ASSESSORS[-1].email
+            login = first if first == last else f"{first.split('@')[0]} … {last}"
+            more = both(_("%(count)s more assessors")) % {"count": len(EXTRA_ASSESSORS)}
+            rows.append((both(ROLE_LABELS[Role.ASSESSOR]), login, f"{LSP_NAME} ({more})"))
         email, phone = job_seeker_login()
         if email:
             rows.append((both(ROLE_LABELS[Role.JOB_SEEKER]), email, f"{both(_('or phone'))} {phone}"))

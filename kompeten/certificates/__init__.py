@@ -1,0 +1,1 @@
+"""Certificates: the pure (Django-free) engine for signing, QR payloads, status lists and Open Badges."""
