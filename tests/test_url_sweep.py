@@ -18,8 +18,13 @@ from conftest import assess, make_person, make_user
 # Public pages: anyone, logged in or not.
 PUBLIC = {
     "set_language", "core:home", "core:healthz", "accounts:login", "accounts:logout", "registry:register",
-    "reference:villages",
+    "reference:villages", "certificates:verify_fragment", "certificates:verify", "certificates:keys",
+    "api:verify", "api:openapi-json", "api:openapi-view", "api:api-root",
 }
+
+# Public pages of one certificate: anyone may verify it; they show what is printed, never personal data
+# (tested below: no NIK, birth date, phone or address of the holder).
+PUBLIC_CERTIFICATE_PAGES = {"certificates:verify_code", "api:openbadge", "certificates:status_list"}
 
 # Pages without an object: their querysets go through visible_to(), tested in the apps' tests.
 NO_OBJECT = {
@@ -31,6 +36,7 @@ NO_OBJECT = {
     "programmes:batch_list", "programmes:batch_calendar", "programmes:batch_create",
     "selection:round_list", "selection:round_create", "selection:my_applications",
     "assessment:event_list", "assessment:event_create", "assessment:my_assessments", "assessment:scheme_list",
+    "certificates:list", "certificates:mine",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
@@ -86,6 +92,14 @@ def _object_kwargs(name, objects):
         **{name: {"pk": objects["assessment_event"].pk} for name in ASSESSMENT_EVENT_URLS},
         **{name: {"pk": objects["candidate"].pk} for name in ASSESSMENT_CANDIDATE_URLS},
         **{name: {"pk": objects["decided"].pk} for name in ASSESSMENT_DECIDED_URLS},
+        **{name: {"pk": objects["certificate"].pk} for name in CERTIFICATE_URLS},
+        "certificates:issue_batch": {"batch_pk": batch.pk},
+        "certificates:issue_event": {"event_pk": objects["assessment_event"].pk},
+        "certificates:job": {"pk": objects["job"].pk},
+        "certificates:job_progress": {"pk": objects["job"].pk},
+        "certificates:verify_code": {"code": objects["certificate"].public_code},
+        "api:openbadge": {"code": objects["certificate"].public_code},
+        "certificates:status_list": {"issuer_code": objects["certificate"].issuer.code, "purpose": "revocation"},
     }.get(name)
 
 
@@ -103,6 +117,12 @@ ASSESSMENT_CANDIDATE_URLS = {
 }
 ASSESSMENT_DECIDED_URLS = {"assessment:candidate_amend", "assessment:candidate_appeal"}
 
+# Staff pages of one certificate (a training certificate of BLKI Balikpapan).
+CERTIFICATE_URLS = {
+    "certificates:detail", "certificates:revoke", "certificates:suspend", "certificates:reinstate",
+    "certificates:reissue", "certificates:pdf", "certificates:openbadge",
+}
+
 
 OBJECT_URLS = {
     "programmes:package_edit", "programmes:batch_detail", "programmes:batch_edit", "programmes:batch_transition",
@@ -117,6 +137,8 @@ OBJECT_URLS = {
     "selection:offer_accept", "selection:offer_decline",
     *ASSESSMENT_EVENT_URLS, *ASSESSMENT_CANDIDATE_URLS, *ASSESSMENT_DECIDED_URLS,
     "assessment:candidate_document", "assessment:record_unit", "assessment:appeal_decide",
+    *CERTIFICATE_URLS, "certificates:issue_batch", "certificates:issue_event", "certificates:job",
+    "certificates:job_progress",
 }
 
 # Objects that belong to the whole province, not to one centre: every staff member may read them.
@@ -147,6 +169,7 @@ OWNER = {
     "assessment:record_unit": "assessor",
     "assessment:candidate_submit": "assessor",
     "assessment:candidate_appeal": "job_seeker",
+    "certificates:issue_event": "lsp_admin",
 }
 
 
@@ -165,7 +188,7 @@ def all_url_names(patterns=None, namespace=""):
 def test_every_url_pattern_is_classified():
     names = all_url_names()
     classified = (PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | PUBLIC_FILES
-                  | JOB_SEEKER_OBJECTS)
+                  | JOB_SEEKER_OBJECTS | PUBLIC_CERTIFICATE_PAGES)
     unclassified = names - classified
     assert not unclassified, f"add these URL names to the sweep: {sorted(unclassified)}"
     stale = classified - names
@@ -226,11 +249,19 @@ def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seek
     assess(decided, assessor, {"T.45OTO00.002.1": "BK"})
     assessment.approve(decided, by=lsp_admin)
     appeal = assessment.file_appeal(decided, grounds="Penilaian tidak sesuai", by=job_seeker)
+    # A training certificate of a completed participant, and an issuance job of the batch.
+    from kompeten.certificates import services as certificates
+    from kompeten.certificates.models import IssuanceJob
+
+    completed = Enrolment.objects.filter(batch=candidates[0].enrolment.batch).order_by("pk").first()
+    certificate = certificates.issue_training(completed, by=operator_balikpapan)
+    job = IssuanceJob.objects.create(batch=batch_balikpapan, requested_by=operator_balikpapan)
     return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
             "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
             "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document,
             "assessment_event": event, "candidate": candidates[0], "unit": event.scheme.units.first(),
-            "decided": decided, "appeal": appeal, "scheme": event.scheme, "lsp": event.lsp}
+            "decided": decided, "appeal": appeal, "scheme": event.scheme, "lsp": event.lsp,
+            "certificate": certificate, "job": job}
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
@@ -330,3 +361,19 @@ def test_public_files_exist_only_when_published(name, client, operator_balikpapa
         client.force_login(operator_balikpapan)
         assert client.get(url).status_code == 404
         client.logout()
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_CERTIFICATE_PAGES))
+def test_public_certificate_pages_show_no_personal_data(name, client, balikpapan_objects):
+    certificate = balikpapan_objects["certificate"]
+    person = certificate.person
+    person.phone, person.street = "+6281234567890", "Jl. Rahasia No. 7"
+    person.save(update_fields=["phone", "street"])
+    url = reverse(name, kwargs=_object_kwargs(name, balikpapan_objects))
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = response.content.decode()
+    birth = person.birth_date
+    for secret in (person.nik, person.masked_nik, person.phone, "81234567890", person.street, birth.isoformat(),
+                   birth.strftime("%d-%m-%Y"), birth.strftime("%d/%m/%Y")):
+        assert secret not in page, (url, secret)

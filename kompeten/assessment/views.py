@@ -168,6 +168,7 @@ def event_detail(request, pk):
     is_open = event.status == EventStatus.PLANNED
     context = {
         "event": event, "candidates": candidates, "manage": manage, "decide": decide, "is_open": is_open,
+        "can_issue": decide or user.is_province_admin,
         "assessors": list(event.assessors.select_related("user")),
         "limit": settings.KOMPETEN_ASSESSOR_DAILY_LIMIT,
         "submitted": sum(1 for c in candidates if c.status == CandidateStatus.ASSESSED),

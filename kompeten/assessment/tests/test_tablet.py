@@ -12,8 +12,6 @@ ends with a flush that empties every table; as in training/tests/test_seat_race.
 loaded again for these tests and for those after them.
 """
 
-import os
-import shutil
 import time
 
 import pytest
@@ -23,28 +21,20 @@ from django.urls import reverse
 from conftest import PASSWORD
 from kompeten.assessment import services
 from kompeten.assessment.models import CandidateStatus, UnitResult
+from kompeten.core.browser import chromium_args, chromium_path, no_browser
 from kompeten.programmes.models import TrainingCentre
 from kompeten.reference.loader import load_all
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need the playwright package")
+try:
+    from playwright import sync_api
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_api = None
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT_MS = 20_000  # above the screen's 15 s retry, in case the browser does not announce "online"
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
-
-
-def chromium_path() -> str | None:
-    """A Chromium to drive: KOMPETEN_CHROMIUM, else one on the PATH; None: Playwright's own, if installed."""
-    configured = os.environ.get("KOMPETEN_CHROMIUM")
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +48,14 @@ def allow_database_calls():
 
 @pytest.fixture(scope="module")
 def browser(allow_database_calls):
+    if sync_api is None:
+        no_browser("the browser tests need the playwright package (the dev extra)")
     with sync_api.sync_playwright() as playwright:
-        args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
         try:
-            launched = playwright.chromium.launch(executable_path=chromium_path(), args=args)
+            launched = playwright.chromium.launch(executable_path=chromium_path(), args=chromium_args())
         except sync_api.Error as error:
-            pytest.skip(f"no Chromium to drive (install chromium, or run `playwright install chromium`): "
-                        f"{str(error).splitlines()[0]}")
+            no_browser(f"no Chromium to drive (install chromium, or run `playwright install chromium`): "
+                       f"{str(error).splitlines()[0]}")
         yield launched
         launched.close()
 

@@ -341,3 +341,20 @@ def test_ledger_verify_and_sign_head(competency):
     assert error is None and head["seq"] >= 1
     _out, error = run("ledger", "sign-head", "--day", "kemarin")
     assert error.returncode == 2 and "--day" in str(error)
+
+
+def test_remind_sends_the_30_day_reminder_once(competency, mailoutbox, django_capture_on_commit_callbacks):
+    competency.person.email = "holder@example.test"
+    competency.person.save(update_fields=["email"])
+    day = (competency.valid_until - datetime.timedelta(days=30)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):  # the holder's email goes out after the commit
+        out, error = run("remind", "--today", day)
+    assert error is None and "1" in out
+    assert any("holder@example.test" in message.to for message in mailoutbox)
+    out, error = run("remind", "--today", day)
+    assert error is None and "0" in out
+
+
+def test_remind_with_a_bad_day_names_the_option():
+    _out, error = run("remind", "--today", "31-12-2025")
+    assert error is not None and "--today" in str(error)

@@ -9,9 +9,6 @@ server needs committed data, so the tests are transactional; the flush that ends
 too, which the fixtures below load again.
 """
 
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,6 +16,7 @@ from django.core.cache import cache
 
 from kompeten.certificates import codec, services
 from kompeten.certificates.tests.helpers import approve_all, at
+from kompeten.core.browser import chromium_args, chromium_path, no_browser
 from kompeten.programmes.models import TrainingCentre
 from kompeten.reference.loader import load_all
 
@@ -26,14 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 375, "height": 667}
 TIMEOUT = 15_000  # ms
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("KOMPETEN_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
-                      shutil.which("chromium-browser"), shutil.which("google-chrome")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -63,19 +53,16 @@ def phone(live_server, monkeypatch):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("Playwright is not installed (pip install playwright)")
+        no_browser("Playwright is not installed (pip install playwright)")
     executable = chromium_path()
-    if executable is None:
-        pytest.skip("no Chromium binary (apt-get install -y chromium, or set KOMPETEN_CHROMIUM)")
     # Playwright's sync API keeps an event loop in this thread; the ORM calls made in the test body are plain
     # synchronous ones all the same.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
     with sync_playwright() as playwright:
         try:
-            browser = playwright.chromium.launch(executable_path=executable, args=args)
-        except Exception as exc:  # a binary Playwright cannot drive
-            pytest.skip(f"Chromium at {executable} does not start under Playwright: {exc}")
+            browser = playwright.chromium.launch(executable_path=executable, args=chromium_args())
+        except Exception as exc:  # no binary, or one Playwright cannot drive
+            no_browser(f"Chromium does not start ({executable or 'the one of Playwright'}): {exc}")
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
         page = context.new_page()

@@ -247,6 +247,10 @@ class Command(BaseCommand):
 
         sub.add_parser("resume", help=str(gettext_lazy("Run again every issuance job that did not finish.")))
 
+        remind = sub.add_parser("remind", help=str(gettext_lazy(
+            "Remind holders and their centre 90 and 30 days before a competence expires (run daily).")))
+        remind.add_argument("--today", help=str(gettext_lazy("Act as if today were this day (YYYY-MM-DD).")))
+
         for action, text in (("revoke", gettext_lazy("Revoke a certificate.")),
                              ("suspend", gettext_lazy("Suspend a certificate."))):
             change = sub.add_parser(action, help=str(text))
@@ -413,6 +417,18 @@ class Command(BaseCommand):
                  % {"id": job.pk, "status": job.get_status_display(), "done": job.done, "total": job.total})
         if job.status == "failed":
             raise CommandError(_("Issuance job %(id)s failed: %(error)s") % {"id": job.pk, "error": job.error})
+
+    def do_remind(self, today=None, **_options):
+        from kompeten.certificates.reminders import send_expiry_reminders
+
+        day = None
+        if today:
+            try:
+                day = datetime.date.fromisoformat(today)
+            except ValueError:
+                raise bad_input(_("--today: %(value)r is not a date (YYYY-MM-DD).") % {"value": today}) from None
+        sent = send_expiry_reminders(today=day)
+        self.out(_("Reminders sent: %(count)s.") % {"count": sent})
 
     def do_resume(self, **_options):
         from kompeten.certificates import jobs
