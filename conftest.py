@@ -22,6 +22,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: the per-address rate limits (certificate verification) count in it,
+    and a worker process runs many tests within the same minute."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english():
     """The suite reads messages in English (the msgids); the Indonesian interface, which is the
     default for users, has its own tests (kompeten/core/tests/test_translations.py, test_home.py)."""

@@ -220,3 +220,27 @@ def test_running_again_adds_nothing(loaded):
     assert set(again.values()) == {0}
     assert assessment_tables() == before
     assert Enrolment.objects.filter(assessments__isnull=False).count() == Assessment.objects.count()
+
+
+# --- the certificates the demo issues (kompeten/certificates/demo.py), on the same loaded demo ---------------
+
+
+def test_demo_certificates(loaded):
+    from kompeten.certificates import codec, keystore, ledger
+    from kompeten.certificates.models import Certificate, CertificateStatus, KeyStatus
+
+    certificates = list(Certificate.objects.select_related("key"))
+    assert loaded["certificates"] == len(certificates) > 0
+    competent = Assessment.objects.competent().filter(decided_at__date__lte=DEMO_TODAY - datetime.timedelta(days=3))
+    assert {c.assessment_id for c in certificates if c.kind == "competency"} == set(
+        competent.values_list("pk", flat=True))
+    assert Counter(c.status for c in certificates) == {CertificateStatus.ACTIVE: len(certificates) - 2,
+                                                       CertificateStatus.REVOKED: 1, CertificateStatus.SUSPENDED: 1}
+    assert {c.key.status for c in certificates} == {KeyStatus.ACTIVE, KeyStatus.RETIRED}  # rotated mid-way
+    assert all(c.issued_on <= DEMO_TODAY for c in certificates)
+    ring = keystore.keyring()
+    for certificate in certificates:  # every one verifies offline, retired keys included, and fits version 17
+        assert codec.verify(certificate.qr_digits, ring).ok, certificate.number
+        assert codec.make_qr("https://kompeten.kaltimprov.go.id", certificate.qr_digits).version <= 17
+    assert ledger.verify_chain().ok
+    assert load_demo(persons=PERSONS, batch_share=PLAN)["certificates"] == 0  # idempotent
