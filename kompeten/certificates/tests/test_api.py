@@ -62,7 +62,8 @@ def test_invalid_gets_one_generic_answer(client, cert, caplog):
     digits = cert.qr_digits
     cose = codec.from_digits(digits)
     forged = codec.to_digits(cose.replace(b"Andi Pratama", b"Andi Pratame"))
-    bodies = [{"qr": forged}, {"qr": digits[:-1]}, {"qr": digits[:300] + "7" + digits[301:]}, {"qr": "nonsense"},
+    flipped = digits[:300] + str((int(digits[300]) + 1) % 10) + digits[301:]  # always a different digit
+    bodies = [{"qr": forged}, {"qr": digits[:-1]}, {"qr": flipped}, {"qr": "nonsense"},
               {"qr": "9" * 50}, {"code": "AAAA-BBBB-CCCC"}, {"code": "no such number"}]
     with caplog.at_level("WARNING", logger="kompeten.verify"):
         for body in bodies:
