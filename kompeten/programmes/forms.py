@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kompeten.assessment.models import Scheme
 from kompeten.core.forms import StyledFormMixin
 from kompeten.programmes.models import (
     Batch,
@@ -27,12 +28,13 @@ class PackageForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = TrainingPackage
         fields = ["centre", "vocation", "code", "name", "hours", "class_size", "attendance_threshold",
-                  "has_final_test", "min_age", "max_age", "min_education", "max_education", "domicile",
+                  "has_final_test", "scheme", "min_age", "max_age", "min_education", "max_education", "domicile",
                   "require_not_in_school", "require_not_working", "required_documents", "is_active"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = TrainingCentre.objects.visible_to(user)
+        self.fields["scheme"].queryset = Scheme.objects.filter(is_active=True)
         self.fields["vocation"].queryset = Vocation.objects.select_related("sector")
         from kompeten.reference.models import Region
 
