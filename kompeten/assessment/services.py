@@ -33,6 +33,7 @@ from kompeten.assessment.models import (
     Route,
     UnitResult,
 )
+from kompeten.assessment.signals import decision_changed
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record, snapshot
 from kompeten.core.errors import DomainError
@@ -515,6 +516,8 @@ def amend(candidate: Assessment, unit_id: int, *, new_result: str, reason: str, 
     if new_decision != old_decision:
         candidate.decision = new_decision
         candidate.save(update_fields=["decision"])
+        decision_changed.send(sender=Assessment, assessment=candidate, old=old_decision, new=new_decision,
+                              reason=reason.strip(), by=by)
     record(Action.UPDATE, candidate, by=by, request=request, note=reason.strip(),
            changes={"unit": [None, unit_id], "result": [old_result, new_result],
                     "decision": [old_decision, new_decision]})

@@ -501,13 +501,16 @@ def candidate_ak01(request, pk):
 @require_GET
 @staff_or_job_seeker_required
 def candidate_document(request, pk, doc):
-    """FR.APL.01, FR.APL.02 and FR.AK.02 as PDF: for the staff who see the file; for the candidate once decided."""
+    """FR.APL.01, FR.APL.02 and FR.AK.02 as PDF: for the event's managers and the LSP; for the candidate's own
+    assessor; for the candidate once decided. FR.APL.01 carries the full NIK and contact details, so another
+    assessor of the same event never gets it (nor any other of the candidate's forms)."""
     if doc not in DOCUMENTS:
         raise Http404
     user = request.user
     candidate = get_candidate_for_user(user, pk)
-    staff = AssessmentEvent.objects.visible_to(user).filter(pk=candidate.event_id).exists()
-    if not staff and not (is_own(user, candidate) and candidate.is_locked):
+    allowed = (can_manage_event(user, candidate.event) or can_decide(user, candidate.event)
+               or is_candidates_assessor(user, candidate) or (is_own(user, candidate) and candidate.is_locked))
+    if not allowed:
         raise Http404
     from kompeten.assessment import documents  # reportlab is loaded only when a document is printed
 

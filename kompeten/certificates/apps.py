@@ -6,3 +6,9 @@ class CertificatesConfig(AppConfig):
     name = "kompeten.certificates"
     verbose_name = _("Certificates")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from kompeten.assessment.signals import decision_changed
+        from kompeten.certificates.services import withdraw_on_corrected_decision
+
+        decision_changed.connect(withdraw_on_corrected_decision, dispatch_uid="certificates-decision-changed")

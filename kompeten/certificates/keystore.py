@@ -33,10 +33,14 @@ def create_key(issuer: Issuer | None, *, purpose: str = KeyPurpose.CERTIFICATE, 
         not_before=not_before or timezone.now(), status=KeyStatus.ACTIVE)
 
 
+def current_key(issuer: Issuer | None, *, purpose: str = KeyPurpose.CERTIFICATE) -> SigningKey | None:
+    """The issuer's active key, or None (read only: what public requests use)."""
+    return SigningKey.objects.filter(issuer=issuer, purpose=purpose, status=KeyStatus.ACTIVE).order_by().first()
+
+
 def active_key(issuer: Issuer | None, *, purpose: str = KeyPurpose.CERTIFICATE) -> SigningKey:
-    """The issuer's active key, made on first use."""
-    key = SigningKey.objects.filter(issuer=issuer, purpose=purpose, status=KeyStatus.ACTIVE).first()
-    return key or create_key(issuer, purpose=purpose)
+    """The issuer's active key, made on first use (by issuing, under the issuer's row lock)."""
+    return current_key(issuer, purpose=purpose) or create_key(issuer, purpose=purpose)
 
 
 def private_key(key: SigningKey):
@@ -49,7 +53,7 @@ def rotate(issuer: Issuer, *, by=None, purpose: str = KeyPurpose.CERTIFICATE) ->
     if issuer is not None:
         Issuer.objects.select_for_update().get(pk=issuer.pk)  # no certificate is being signed meanwhile
     now = timezone.now()
-    old = SigningKey.objects.select_for_update().filter(issuer=issuer, purpose=purpose,
+    old = SigningKey.objects.select_for_update(of=("self",)).order_by().filter(issuer=issuer, purpose=purpose,
                                                         status=KeyStatus.ACTIVE).first()
     if old is not None:
         old.status = KeyStatus.RETIRED

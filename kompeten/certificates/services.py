@@ -237,7 +237,7 @@ def change_status(cert: Certificate, new_status: str, *, reason: str, by, reques
     """Revoke, suspend or reinstate (suspended → active), with a reason; never a deletion. Visible at once
     online and in the status list."""
     cert = Certificate.objects.select_for_update().get(pk=cert.pk)
-    reason = reason.strip()
+    reason = "".join(ch for ch in reason if ch.isprintable()).strip()
     if not reason:
         raise _error("reason_required")
     if cert.status == CertificateStatus.REVOKED:
@@ -277,6 +277,8 @@ def reissue(cert: Certificate, *, reason: str, by, request=None) -> Certificate:
     a pointer to the new one, which gets a new number and code."""
     if not reason.strip():
         raise _error("reason_required")
+    # The issuer's row first, as issuing takes it before the ledger: the same lock order, no deadlock.
+    Issuer.objects.select_for_update().get(pk=cert.issuer_id)
     revoke(cert, reason=reason, by=by, request=request)
     if cert.kind == CertificateKind.TRAINING:
         new = issue_training(cert.enrolment, by=by, request=request)
@@ -288,13 +290,20 @@ def reissue(cert: Certificate, *, reason: str, by, request=None) -> Certificate:
     return new
 
 
+def withdraw_on_corrected_decision(sender, *, assessment, old, new, reason, by, **_kwargs) -> None:
+    """An amendment took the Kompeten away: the competency certificate issued on it is revoked, with the reason."""
+    if old == "K" and new != "K":
+        for cert in Certificate.objects.current().filter(assessment=assessment):
+            revoke(cert, reason=f"dicabut: hasil asesmen dikoreksi ({reason})"[:255], by=by)
+
+
 # --- lookups --------------------------------------------------------------------------------------
 
 
 def find(text: str) -> Certificate | None:
     """A certificate by its public code (any case, with or without dashes) or its exact number."""
     text = (text or "").strip()
-    if not text or len(text) > 80:
+    if not text or len(text) > 80 or not text.isprintable():  # PostgreSQL refuses NUL in a text parameter
         return None
     code = normalise_code(text)
     if len(code) == CODE_LENGTH:

@@ -60,13 +60,16 @@ def _xsd(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def credential(issuer: Issuer, purpose: str, *, now: datetime.datetime | None = None) -> dict:
-    """The signed ``BitstringStatusListCredential`` of the issuer's list (validFrom: now)."""
+def credential(issuer: Issuer, purpose: str, *, now: datetime.datetime | None = None) -> dict | None:
+    """The signed ``BitstringStatusListCredential`` of the issuer's list (validFrom: now); None while the issuer
+    has no active key (before its first certificate, or after its key was declared compromised)."""
     moment = _xsd(now or timezone.now())
     unsigned = statuslist.status_list_credential(id=list_url(issuer, purpose), issuer=issuer_id(issuer),
                                                  purpose=purpose, encoded=encoded_list(issuer, purpose),
                                                  valid_from=moment)
-    key = keystore.active_key(issuer)
+    key = keystore.current_key(issuer)  # a public request never makes a key
+    if key is None:
+        return None
     private = keystore.private_key(key)
     return openbadge.add_proof(unsigned, private, openbadge.did_key_verification_method(private.public_key()),
                                moment)

@@ -36,7 +36,7 @@ def rate_limited(ip: str | None) -> bool:
 
 
 def invalid(reason: str, *, ip=None, detail: str = "") -> dict:
-    log.warning("certificate verification failed: %s %s ip=%s", reason, detail[:80], ip or "-")
+    log.warning("certificate verification failed: %s %r ip=%s", reason, detail[:80], ip or "-")
     return {"status": INVALID, "reason": "invalid", "checks": [], "certificate": None}
 
 
@@ -56,13 +56,28 @@ def _check(name: str, ok: bool, detail: str = "", **extra) -> dict:
     return {"check": name, "ok": ok, "detail": detail, **extra}
 
 
-def assess(cert: Certificate, *, today: datetime.date | None = None, signature_checked: bool = False) -> dict:
-    """The answer for a certificate found in the register (its stored payload re-verified unless already done)."""
+def register_matches(cert: Certificate, claims: codec.CertificateClaims) -> bool:
+    """The register's row says what its signature says: a row changed behind the signature's back (a name edited
+    in the database) must not be shown as valid."""
+    return (claims.number == cert.number and claims.kind == cert.kind and claims.holder_name == cert.holder_name
+            and claims.holder_birth_date == (cert.holder_birth_date.isoformat() if cert.holder_birth_date else None)
+            and claims.title == cert.title and claims.scheme_code == (cert.scheme_code or None)
+            and claims.units == tuple(code for code, _title in cert.units) and claims.kkni_level == cert.kkni_level
+            and claims.issuer_name == cert.issuer_name and claims.centre_name == (cert.centre_name or None)
+            and claims.issued_on == cert.issued_on.isoformat()
+            and claims.valid_until == (cert.valid_until.isoformat() if cert.valid_until else None)
+            and claims.iss == cert.issuer.iss and claims.status_index == cert.status_index)
+
+
+def assess(cert: Certificate, *, today: datetime.date | None = None) -> dict:
+    """The answer for a certificate found in the register: its stored payload verified, and the row compared with
+    what the payload signs."""
     today = today or timezone.localdate()
-    if not signature_checked:
-        verification = codec.verify(cert.qr_digits, keystore.keyring())
-        if not verification.ok:
-            return invalid(verification.reason, detail=cert.number)
+    verification = codec.verify(cert.qr_digits, keystore.keyring())
+    if not verification.ok:
+        return invalid(verification.reason, detail=cert.number)
+    if not register_matches(cert, verification.claims):
+        return invalid("register_differs_from_signature", detail=cert.number)
     checks = [_check("signature", True, cert.key.kid)]
     accredited = cert.issuer.accredited_on(cert.issued_on)
     checks.append(_check("issuer", accredited, cert.issuer.name))
@@ -97,9 +112,9 @@ def verify_qr(text: str, *, ip=None, today=None) -> dict:
     cert = (Certificate.objects.select_related("issuer", "key", "replaced_by")
             .filter(number=claims.number, key__kid=keys.b64url(verification.kid))
             .first())
-    if cert is None:
+    if cert is None or codec.digits_from_text(text) != cert.qr_digits:
         return invalid("not_in_register", ip=ip, detail=claims.number)
-    return assess(cert, today=today, signature_checked=True)
+    return assess(cert, today=today)
 
 
 def verify_code(text: str, *, ip=None, today=None) -> dict:

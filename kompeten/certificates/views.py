@@ -86,7 +86,10 @@ def status_list(request, issuer_code, purpose):
     issuer = Issuer.objects.filter(code=issuer_code).first()
     if issuer is None:
         raise Http404
-    return _public_json(statuslists.credential(issuer, purpose), max_age=STATUS_MAX_AGE)
+    document = statuslists.credential(issuer, purpose)
+    if document is None:
+        raise Http404  # no active key to sign it with yet
+    return _public_json(document, max_age=STATUS_MAX_AGE)
 
 
 # --- public: verification -------------------------------------------------------------------------
@@ -464,7 +467,7 @@ def reissue(request, pk):
 @require_GET
 @staff_or_job_seeker_required
 def certificate_pdf(request, pk):
-    cert = access.get_certificate_for_user(request.user, pk)
+    cert = _downloadable(request.user, pk)
     try:
         from kompeten.certificates import pdf  # reportlab is loaded only when a certificate is printed
     except ImportError:  # pragma: no cover - pdf.py ships with the app
@@ -475,11 +478,20 @@ def certificate_pdf(request, pk):
     return response
 
 
+def _downloadable(user, pk):
+    """A certificate the user may download: a holder gets no clean copy of a revoked certificate (the staff keep
+    theirs, for the archive); its offline signature would still verify."""
+    cert = access.get_certificate_for_user(user, pk)
+    if cert.status == CertificateStatus.REVOKED and not access.can_manage(user, cert):
+        raise Http404
+    return cert
+
+
 @require_GET
 @staff_or_job_seeker_required
 def certificate_openbadge(request, pk):
     """The certificate as a signed Open Badges 3.0 credential, to download and keep in a wallet."""
-    cert = access.get_certificate_for_user(request.user, pk)
+    cert = _downloadable(request.user, pk)
     from kompeten.certificates import badges
 
     try:

@@ -197,6 +197,18 @@ class TestPermissions:
             client.force_login(staff)
             assert client.get(reverse("assessment:record", args=[candidates[0].pk])).status_code == 404
 
+    def test_another_assessor_of_the_event_gets_no_forms(self, client, candidates, other_assessor, event, assessor,
+                                                         operator_balikpapan):
+        """FR.APL.01 carries the full NIK: only the candidate's own assessor, the managers and the LSP get it."""
+        event.assessors.add(other_assessor)
+        for doc in ("apl01", "apl02", "ak02"):
+            url = reverse("assessment:candidate_document", args=[candidates[0].pk, doc])
+            client.force_login(other_assessor.user)
+            assert client.get(url).status_code == 404, doc
+            for allowed in (assessor, operator_balikpapan):
+                client.force_login(allowed)
+                assert client.get(url).status_code == 200, (doc, allowed)
+
     def test_outsider_operator_gets_404(self, client, operator_bontang, candidates, event):
         client.force_login(operator_bontang)
         candidate = candidates[0]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import assess, make_batch, make_person
 from kompeten.assessment import services as assessment
-from kompeten.certificates import codec, keystore, services
+from kompeten.certificates import codec, keystore, services, verification
 from kompeten.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -293,3 +293,27 @@ def test_people_are_not_confused_by_unrelated_records(completed_batch, approved)
     assert set(services.eligible_assessments(approved[0].event)) == set(approved[1:])
     make_person(full_name="Tidak Terdaftar", serial=77)
     assert services.eligible_enrolments(completed_batch).count() == 3
+
+
+def test_an_amendment_that_withdraws_kompeten_revokes_the_certificate(candidates, assessor, lsp_admin):
+    approved = assessment.approve(assess(candidates[0], assessor), by=lsp_admin)
+    cert = services.issue_competency(approved, by=lsp_admin)
+    unit = approved.results.first().unit_id
+    assessment.amend(approved, unit, new_result="BK", reason="bukti ternyata palsu", by=lsp_admin)
+    cert.refresh_from_db()
+    assert cert.status == CertificateStatus.REVOKED and "bukti ternyata palsu" in cert.status_reason
+    assert verification.verify_code(cert.public_code)["status"] == "revoked"
+
+
+def test_a_row_changed_behind_the_signature_is_invalid(completed_batch):
+    cert = services.issue_training(completed_batch.enrolments.order_by("pk").first())
+    assert verification.verify_code(cert.public_code)["status"] == "valid"
+    Certificate.objects.filter(pk=cert.pk).update(holder_name="Nama Lain")
+    assert verification.verify_code(cert.public_code)["status"] == "invalid"
+    assert verification.verify_qr(services.qr_text(cert))["status"] == "invalid"
+
+
+def test_find_refuses_control_characters(completed_batch):
+    cert = services.issue_training(completed_batch.enrolments.order_by("pk").first())
+    assert services.find(cert.number) == cert
+    assert services.find(cert.number + "\x00") is None

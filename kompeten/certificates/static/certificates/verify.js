@@ -420,7 +420,12 @@
 
   async function run() {
     reset();
-    var fragment = decodeURIComponent(window.location.hash.replace(/^#/, ""));
+    var fragment;
+    try {
+      fragment = decodeURIComponent(window.location.hash.replace(/^#/, ""));
+    } catch (error) {  // a malformed escape (%E0%A4): not a certificate
+      fragment = window.location.hash.replace(/^#/, "") || "-";
+    }
     if (!fragment) { $("v-form-card").hidden = false; return; }
     $("v-form-card").hidden = true;
     var digits;
