@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +37,7 @@ from reportlab.pdfgen.canvas import Canvas
 from kompeten.certificates import codec, qrfast
 from kompeten.certificates.models import Certificate, CertificateKind
 from kompeten.certificates.services import format_code
-from kompeten.training.documents import tanggal
+from kompeten.training.documents import _printable, tanggal
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
@@ -62,28 +61,8 @@ _CITY_PREFIX = re.compile(r"^(Kota|Kabupaten|Kab\.)\s+")
 
 @functools.lru_cache(maxsize=4096)
 def printable(text) -> str:
-    """Text the standard PDF fonts can show (Windows-1252): accents they lack are dropped, not boxes."""
-    text = _CONTROL.sub(" ", "" if text is None else str(text))
-    try:
-        text.encode("cp1252")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for char in text:
-        decomposed = unicodedata.normalize("NFKD", char)
-        while decomposed:
-            candidate = unicodedata.normalize("NFC", decomposed)
-            try:
-                candidate.encode("cp1252")
-            except UnicodeEncodeError:
-                decomposed = decomposed[:-1]
-                continue
-            out.append(candidate)
-            break
-        else:
-            out.append("?")
-    return "".join(out)
+    """Text the standard PDF fonts can show (Windows-1252; see training.documents), control characters as spaces."""
+    return _printable(_CONTROL.sub(" ", "" if text is None else str(text)))
 
 
 # Strings go straight into the content stream: WinAnsi bytes, with ( ) \\ and non-ASCII bytes escaped.
