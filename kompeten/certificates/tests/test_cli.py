@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from kompeten.certificates import keystore, services, statuslists
 from kompeten.certificates.models import Certificate, CertificateStatus
 from kompeten.certificates.tests.helpers import approve_all, at
+from kompeten.training.models import Enrolment
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +359,26 @@ def test_remind_sends_the_30_day_reminder_once(competency, mailoutbox, django_ca
 def test_remind_with_a_bad_day_names_the_option():
     _out, error = run("remind", "--today", "31-12-2025")
     assert error is not None and "--today" in str(error)
+
+
+def test_compromise_key_lists_what_to_reissue(training):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):  # signed an hour after `training`
+        later = services.issue_training(
+            Enrolment.objects.filter(batch=training.enrolment.batch).exclude(pk=training.enrolment_id).first())
+    entry = later.ledger_entries.get(action="issue")
+    out, error = run("compromise-key", later.key.kid, "--since", entry.at.isoformat())
+    assert error is None
+    answer = json.loads(out)
+    assert later.number in answer["reissue"] and training.number not in answer["reissue"]
+    from kompeten.certificates import verification
+
+    assert verification.verify_code(later.public_code)["status"] == "invalid"
+    assert verification.verify_code(training.public_code)["status"] == "valid"
+
+
+def test_compromise_key_with_a_bad_kid_or_moment_says_which():
+    _out, error = run("compromise-key", "nope", "--since", "2025-01-01")
+    assert error is not None and "nope" in str(error)

@@ -262,6 +262,12 @@ class Command(BaseCommand):
             "Retire an issuer's signing key and make a new one.")))
         rotate.add_argument("issuer", help=str(gettext_lazy("Issuer code.")))
 
+        compromise = sub.add_parser("compromise-key", help=str(gettext_lazy(
+            "Declare a signing key compromised from a moment on; list the certificates to re-issue.")))
+        compromise.add_argument("kid", help=str(gettext_lazy("The key id (kid), as in keys.json.")))
+        compromise.add_argument("--since", required=True, help=str(gettext_lazy(
+            "The earliest moment the key may have leaked (ISO 8601, e.g. 2025-06-01T00:00+08:00).")))
+
         keyset = sub.add_parser("keys", help=str(gettext_lazy("Print the public keys (JWK set).")))
         keyset.add_argument("--out", help=str(gettext_lazy("Write them to this file instead.")))
 
@@ -465,6 +471,27 @@ class Command(BaseCommand):
         key = keystore.rotate(found, by=None)
         self.out(_("New signing key of %(issuer)s: %(kid)s (the old one is retired and still verifies what it "
                    "signed).") % {"issuer": found.code, "kid": key.kid})
+
+    def do_compromise_key(self, *, kid, since, **_options):
+        from django.utils import timezone
+
+        from kompeten.certificates import keystore
+        from kompeten.certificates.models import LedgerEntry, SigningKey
+
+        key = SigningKey.objects.filter(kid=kid).first()
+        if key is None:
+            raise bad_input(_("There is no signing key with the kid %(kid)r.") % {"kid": kid})
+        try:
+            moment = datetime.datetime.fromisoformat(since)
+        except ValueError:
+            raise bad_input(_("--since: %(value)r is not a moment (ISO 8601).") % {"value": since}) from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        keystore.mark_compromised(key, since=moment, by=None)
+        # Signed at or after the moment (the ledger holds the real signing time): these no longer verify.
+        affected = (LedgerEntry.objects.filter(action="issue", certificate__key=key, at__gte=moment)
+                    .values_list("certificate__number", flat=True).order_by("seq"))
+        self.json_out({"kid": key.kid, "since": moment.isoformat(), "reissue": list(affected)})
 
     def do_keys(self, *, out=None, **_options):
         from kompeten.certificates import keystore
