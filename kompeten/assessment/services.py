@@ -57,6 +57,7 @@ MESSAGES = {
     "not_your_candidate": _("This candidate is assigned to another assessor."),
     "unit_not_in_scheme": _("This unit is not assessed in this candidate's file."),
     "results_locked": _("The LSP has decided these results; they can only be corrected by an amendment."),
+    "file_submitted": _("This file has been handed in to the LSP; the LSP can send it back to change it."),
     "stale_write": _("Someone saved a newer version of %(unit)s (version %(current)s, yours was %(given)s). "
                      "Reload to see it."),
     "no_consent": _("Record the candidate's consent (FR.AK.01) before recording results."),
@@ -284,10 +285,12 @@ def assign_evenly(event: AssessmentEvent, *, by, request=None) -> int:
 
 def _lock_open_file(candidate: Assessment) -> None:
     """Lock the candidate's row and read its status and consent afresh (the caller's object may predate the
-    LSP's decision); a decided file takes no more writes."""
+    LSP's decision); a file handed in to the LSP, or decided, takes no more writes."""
     locked = Assessment.objects.select_for_update().only("status", "ak01_at", "ak01_by").get(pk=candidate.pk)
     candidate.status, candidate.ak01_at, candidate.ak01_by_id = locked.status, locked.ak01_at, locked.ak01_by_id
-    if candidate.is_locked:
+    if candidate.status == CandidateStatus.ASSESSED:
+        raise _error("file_submitted")
+    if candidate.status != CandidateStatus.REGISTERED:
         raise _error("results_locked")
 
 
@@ -547,6 +550,8 @@ def file_appeal(candidate: Assessment, *, grounds: str, by, request=None) -> App
         raise _error("appeal_window_closed", days=settings.KOMPETEN_APPEAL_DAYS, until=_date(deadline))
     if candidate.appeals.filter(status=AppealStatus.FILED).exists():
         raise _error("appeal_open")
+    if candidate.appeals.exists():  # one appeal per decision; after it, a re-assessment is the way on
+        raise _error("appeal_decided")
     appeal = Appeal.objects.create(assessment=candidate, grounds=grounds.strip(), filed_at=timezone.now(),
                                    filed_by=by)
     record(Action.UPDATE, candidate, by=by, request=request, note=grounds.strip()[:255],

@@ -1115,3 +1115,21 @@ def test_last_two_decisions_at_once_complete_the_event(reference_data, event, as
     assert all(isinstance(o, Assessment) for o in outcomes), outcomes
     event.refresh_from_db()
     assert event.status == EventStatus.COMPLETED
+
+
+def test_a_submitted_file_takes_no_more_application_records(candidates, assessor, operator_balikpapan):
+    submitted = assess(candidates[0], assessor)
+    for write in (lambda: services.record_apl01(submitted, by=operator_balikpapan),
+                  lambda: services.record_apl02(submitted, {}, by=operator_balikpapan)):
+        with pytest.raises(DomainError) as refused:
+            write()
+        assert refused.value.code == "file_submitted"
+
+
+def test_one_appeal_per_decision(candidates, assessor, lsp_admin, operator_balikpapan):
+    decided = services.approve(assess(candidates[0], assessor, {"T.45OTO00.002.1": "BK"}), by=lsp_admin)
+    appeal = services.file_appeal(decided, grounds="Tidak setuju", by=operator_balikpapan)
+    services.decide_appeal(appeal, upheld=False, outcome="Keputusan tetap", by=lsp_admin)
+    with pytest.raises(DomainError) as refused:
+        services.file_appeal(decided, grounds="Sekali lagi", by=operator_balikpapan)
+    assert refused.value.code == "appeal_decided"
