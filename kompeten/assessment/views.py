@@ -317,6 +317,18 @@ def _back(request, candidate):
     return redirect("assessment:candidate_detail", pk=candidate.pk)
 
 
+def _act(request, candidate, service, success):
+    """Run a service on the candidate's file as the user; its DomainError, or ``success(result)``, as a message;
+    then back to where the user came from."""
+    try:
+        done = service(candidate, by=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success(done))
+    return _back(request, candidate)
+
+
 def _day(value) -> str:
     """An ISO date of a snapshot as the forms write it (dd-mm-yyyy); anything else as it is."""
     try:
@@ -426,26 +438,16 @@ def candidate_assign(request, pk):
 @event_manager_required
 def candidate_absent(request, pk):
     candidate = get_candidate_for_user(request.user, pk, manage=True)
-    try:
-        services.mark_absent(candidate, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s is marked absent.") % {"name": candidate.person.full_name})
-    return _back(request, candidate)
+    return _act(request, candidate, services.mark_absent,
+                lambda done: _("%(name)s is marked absent.") % {"name": done.person.full_name})
 
 
 @require_POST
 @event_manager_required
 def candidate_apl01(request, pk):
     candidate = get_candidate_for_user(request.user, pk, manage=True)
-    try:
-        services.record_apl01(candidate, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("FR.APL.01 recorded with the candidate's data and documents as they are now."))
-    return _back(request, candidate)
+    return _act(request, candidate, services.record_apl01,
+                lambda done: _("FR.APL.01 recorded with the candidate's data and documents as they are now."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -527,28 +529,18 @@ def candidate_document(request, pk, doc):
 @lsp_admin_required
 def candidate_approve(request, pk):
     candidate = get_candidate_for_user(request.user, pk, decide=True)
-    try:
-        candidate = services.approve(candidate, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s: %(decision)s. The results are locked.") % {
-            "name": candidate.person.full_name, "decision": candidate.get_decision_display()})
-    return _back(request, candidate)
+    return _act(request, candidate, services.approve,
+                lambda done: _("%(name)s: %(decision)s. The results are locked.") % {
+                    "name": done.person.full_name, "decision": done.get_decision_display()})
 
 
 @require_POST
 @lsp_admin_required
 def candidate_reopen(request, pk):
     candidate = get_candidate_for_user(request.user, pk, decide=True)
-    try:
-        services.reopen(candidate, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The file of %(name)s is sent back to the assessor.") % {
-            "name": candidate.person.full_name})
-    return _back(request, candidate)
+    return _act(request, candidate, services.reopen,
+                lambda done: _("The file of %(name)s is sent back to the assessor.") % {
+                    "name": done.person.full_name})
 
 
 @require_POST
