@@ -101,7 +101,7 @@ def assessor(db):
 def company(db):
     from kompeten.apprenticeships.models import Company
 
-    return Company.objects.create(name="PT Tambang Maju", sector_id="mining")
+    return Company.objects.create(name="PT Tambang Maju", sector_id="mining", status="verified", employees=200)
 
 
 @pytest.fixture

@@ -171,6 +171,12 @@ KOMPETEN_SEAT_LOCK = True
 KOMPETEN_ASSESSOR_DAILY_LIMIT = env_int("KOMPETEN_ASSESSOR_DAILY_LIMIT", 10)
 KOMPETEN_APPEAL_DAYS = env_int("KOMPETEN_APPEAL_DAYS", 14)
 
+# The provincial manpower office: it approves apprenticeship programmes and signs certificates of apprenticeship.
+KOMPETEN_OFFICE_NAME = env_str("KOMPETEN_OFFICE_NAME",
+                               "Dinas Tenaga Kerja dan Transmigrasi Provinsi Kalimantan Timur")
+KOMPETEN_OFFICE_CODE = env_str("KOMPETEN_OFFICE_CODE", "dnk-kaltim")  # short: it is in every QR code
+KOMPETEN_OFFICE_PROVINCE = env_str("KOMPETEN_OFFICE_PROVINCE", "64")  # Kemendagri code of the province
+
 # Certificates: the address printed in every QR code (the public verification page is {BASE_URL}/v), and the
 # folder of the issuers' private signing keys (created 0700, files 0600; never in the database or a fixture).
 KOMPETEN_BASE_URL = env_str("KOMPETEN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

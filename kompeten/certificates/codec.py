@@ -33,7 +33,7 @@ are ignored by this verifier so that later versions can add fields):
 key  field              type  value
 ==== ================== ===== =========================================================================
 1    number             text  certificate number as printed
-2    kind               uint  1 training, 2 competency
+2    kind               uint  1 training, 2 competency, 3 apprenticeship
 3    holder_name        text  holder's name as printed
 4    holder_birth_date  uint  days since 1970-01-01 (absent when not printed)
 5    scheme_code        text  certification scheme code (absent for a training certificate)
@@ -120,7 +120,7 @@ ISSUED_ON = 12
 PUBLIC_CODE = 13
 STATUS_INDEX = 15
 
-KINDS = ("training", "competency")
+KINDS = ("training", "competency", "apprenticeship")
 HOLDER_ID_BYTES = 8
 
 # COSE (RFC 9052 / RFC 9053).
@@ -257,7 +257,7 @@ def _claims_from_cwt(cwt) -> CertificateClaims:
         raise CodecError("iat must be a non-negative integer")
     kind_number = cert.get(KIND)
     if not _is_int(kind_number) or not 1 <= kind_number <= len(KINDS):
-        raise CodecError("kind must be 1 (training) or 2 (competency)")
+        raise CodecError("kind must be 1 (training), 2 (competency) or 3 (apprenticeship)")
     kind = KINDS[kind_number - 1]
     status_index = cert.get(STATUS_INDEX)
     if status_index is not None and (not _is_int(status_index) or status_index < 0):

@@ -17,6 +17,7 @@ from kompeten.core.scoping import ScopedQuerySet
 class IssuerKind(models.TextChoices):
     CENTRE = "centre", _("Training centre (Kemnaker training certificate)")
     LSP = "lsp", _("LSP (BNSP competency certificate)")
+    OFFICE = "office", _("Manpower office (certificate of apprenticeship)")
 
 
 DEFAULT_NUMBER_PATTERN = "{issuer}/{year}/{seq:05d}"
@@ -48,7 +49,8 @@ class Issuer(models.Model):
         constraints = [
             models.CheckConstraint(name="issuer_kind_matches", condition=(
                 Q(kind="centre", centre__isnull=False, lsp__isnull=True)
-                | Q(kind="lsp", lsp__isnull=False, centre__isnull=True))),
+                | Q(kind="lsp", lsp__isnull=False, centre__isnull=True)
+                | Q(kind="office", lsp__isnull=True, centre__isnull=True))),
         ]
 
     def __str__(self):
@@ -114,6 +116,7 @@ class NumberCounter(models.Model):
 class CertificateKind(models.TextChoices):
     TRAINING = "training", _("Training certificate")
     COMPETENCY = "competency", _("Competency certificate")
+    APPRENTICESHIP = "apprenticeship", _("Certificate of apprenticeship")
 
 
 class CertificateStatus(models.TextChoices):
@@ -128,7 +131,7 @@ class CertificateQuerySet(ScopedQuerySet):
         LSP's; a job seeker their own."""
         return self.filter(Q(issuer__centre__in=user.centre_ids) | Q(enrolment__batch__centre__in=user.centre_ids)
                            | Q(assessment__event__centre__in=user.centre_ids) | Q(issuer__lsp__in=user.lsp_ids)
-                           | Q(person__user=user))
+                           | Q(person__user=user) | Q(placement__company__in=user.company_ids))
 
     def current(self):
         return self.exclude(status=CertificateStatus.REVOKED)
@@ -138,7 +141,7 @@ class Certificate(models.Model):
     """A signed certificate. What is printed (and signed into the QR) is copied here at issue time, so a
     later change of the person or the scheme never changes a certificate: a correction is a re-issue."""
 
-    kind = models.CharField(_("kind"), max_length=10, choices=CertificateKind.choices)
+    kind = models.CharField(_("kind"), max_length=14, choices=CertificateKind.choices)
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="certificates")
     key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="certificates")
     number = models.CharField(_("number"), max_length=80, unique=True)
@@ -150,6 +153,8 @@ class Certificate(models.Model):
                                   related_name="certificates")
     assessment = models.ForeignKey("assessment.Assessment", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="certificates")
+    placement = models.ForeignKey("apprenticeships.Placement", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="certificates")
     # As printed and signed.
     holder_name = models.CharField(_("holder"), max_length=150)
     holder_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
@@ -190,8 +195,11 @@ class Certificate(models.Model):
                                     name="one_training_certificate_per_enrolment"),
             models.UniqueConstraint(fields=["assessment"], condition=~Q(status="revoked"),
                                     name="one_certificate_per_assessment"),
+            models.UniqueConstraint(fields=["placement"], condition=~Q(status="revoked"),
+                                    name="one_certificate_per_placement"),
             models.CheckConstraint(name="certificate_kind_source", condition=(
-                Q(kind="training", enrolment__isnull=False) | Q(kind="competency", assessment__isnull=False))),
+                Q(kind="training", enrolment__isnull=False) | Q(kind="competency", assessment__isnull=False)
+                | Q(kind="apprenticeship", placement__isnull=False))),
         ]
 
     def __str__(self):

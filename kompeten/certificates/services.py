@@ -93,6 +93,17 @@ def issuer_for_lsp(lsp, *, code: str = "", prefix: str = "") -> Issuer:
     return issuer
 
 
+def issuer_for_office(*, code: str = "", prefix: str = "") -> Issuer:
+    """The manpower office's issuer (certificates of apprenticeship), made on first use from the settings."""
+    issuer = Issuer.objects.filter(kind=IssuerKind.OFFICE).first()
+    if issuer is None:
+        code = code or settings.KOMPETEN_OFFICE_CODE
+        issuer, _created = Issuer.objects.get_or_create(
+            kind=IssuerKind.OFFICE, defaults={"code": code, "name": settings.KOMPETEN_OFFICE_NAME, "iss": code,
+                                              "number_prefix": prefix or "MAG"})
+    return issuer
+
+
 def format_number(issuer: Issuer, year: int, seq: int) -> str:
     return issuer.number_pattern.format(issuer=issuer.number_prefix, year=year, seq=seq)
 
@@ -229,6 +240,33 @@ def issue_competency(assessment: Assessment, *, by=None, job=None, issued_at=Non
         return existing
 
 
+def issue_apprenticeship(placement, *, by=None, issued_at=None, request=None) -> Certificate:
+    """The certificate of apprenticeship of a placement the company assessed as passed, signed by the manpower
+    office; the company is printed as the place. Idempotent."""
+    existing = Certificate.objects.current().filter(placement=placement).first()
+    if existing is not None:
+        return existing
+    if placement.status != "completed" or not placement.final_passed:
+        raise _error("not_completed")
+    person = placement.person
+    offer = placement.offer
+    issued_at, issued_on = _now_and_day(issued_at)
+    try:
+        with transaction.atomic():
+            cert = Certificate(
+                kind=CertificateKind.APPRENTICESHIP, issuer=issuer_for_office(), person=person, placement=placement,
+                holder_name=person.full_name, holder_birth_date=person.birth_date, holder_id=holder_id_for(person),
+                title=offer.title, scheme_code="", units=[], kkni_level=None, issuer_name=settings.KOMPETEN_OFFICE_NAME,
+                centre_name=placement.company.name[:200], issued_at=issued_at, issued_on=issued_on, valid_until=None,
+                issued_by=by)
+            return _insert(cert, by=by, request=request)
+    except IntegrityError:
+        existing = Certificate.objects.current().filter(placement=placement).first()
+        if existing is None:
+            raise
+        return existing
+
+
 # --- status ---------------------------------------------------------------------------------------
 
 
@@ -282,6 +320,8 @@ def reissue(cert: Certificate, *, reason: str, by, request=None) -> Certificate:
     revoke(cert, reason=reason, by=by, request=request)
     if cert.kind == CertificateKind.TRAINING:
         new = issue_training(cert.enrolment, by=by, request=request)
+    elif cert.kind == CertificateKind.APPRENTICESHIP:
+        new = issue_apprenticeship(cert.placement, by=by, request=request)
     else:
         new = issue_competency(cert.assessment, by=by, request=request)
     cert.refresh_from_db()

@@ -346,7 +346,7 @@ def make_companies() -> int:
     existing = set(Company.objects.filter(name__in=names).values_list("name", flat=True))
     new = [
         Company(name=c.name, sector_id=c.sector, kbli=_sector_kbli(c.sector, c.kbli), region_id=c.regency,
-                address=c.address, email=c.email, phone=c.phone)
+                address=c.address, email=c.email, phone=c.phone, status="verified")
         for c in COMPANIES
         if c.name not in existing
     ]
