@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kompeten.training",
     "kompeten.selection",
     "kompeten.certificates",
+    "kompeten.jobs",
     "kompeten.api",
 ]
 

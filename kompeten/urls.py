@@ -12,6 +12,7 @@ urlpatterns = [
     path("seleksi/", include("kompeten.selection.urls")),
     path("asesmen/", include("kompeten.assessment.urls")),
     path("magang/", include("kompeten.apprenticeships.urls")),
+    path("kerja/", include("kompeten.jobs.urls")),
     path("audit/", include("kompeten.audit.urls")),
     path("", include("kompeten.certificates.urls")),  # /v, /verify/, keys, status lists, /sertifikat/
     path("", include("kompeten.api.urls")),  # /api/v1/

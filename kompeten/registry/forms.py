@@ -132,6 +132,7 @@ class RegistrationForm(PersonForm):
     )
     consent_share_companies = forms.BooleanField(label=Consent.Purpose.SHARE_COMPANIES.label, required=False)
     consent_contact = forms.BooleanField(label=Consent.Purpose.CONTACT.label, required=False)
+    consent_outcome_surveys = forms.BooleanField(label=Consent.Purpose.OUTCOME_SURVEYS.label, required=False)
 
     class Meta(PersonForm.Meta):
         fields = [f for f in PERSON_FIELDS if f not in ("ak1_number", "ak1_expires", "email")]

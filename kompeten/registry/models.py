@@ -47,7 +47,7 @@ class PersonSource(models.TextChoices):
 PERSON_AUDITED_FIELDS = [
     "nik", "full_name", "sex", "birth_place", "birth_date", "phone", "email", "street", "rt", "rw",
     "village", "education", "major", "disability", "disability_kind", "employment_status",
-    "ak1_number", "ak1_expires", "declared_prior_training",
+    "ak1_number", "ak1_expires", "ak1_closed_on", "declared_prior_training",
 ]
 
 
@@ -93,6 +93,7 @@ class Person(models.Model):
                                          default=EmploymentStatus.UNEMPLOYED)
     ak1_number = models.CharField(_("AK/1 card number"), max_length=40, blank=True)
     ak1_expires = models.DateField(_("AK/1 valid until"), null=True, blank=True)
+    ak1_closed_on = models.DateField(_("AK/1 closed on (placed in work)"), null=True, blank=True)
     declared_prior_training = models.BooleanField(_("has had training before"), default=False)
 
     # NIK checks that are warnings (regency unknown, birth date or sex differ) wait for an operator.
@@ -174,6 +175,8 @@ class Consent(models.Model):
         REGISTRY = "registry", _("Processing my data for training and certification")
         SHARE_COMPANIES = "share_companies", _("Sharing my profile with companies for apprenticeships and jobs")
         CONTACT = "contact", _("Being contacted about vacancies and programmes")
+        OUTCOME_SURVEYS = "outcome_surveys", _("Short surveys on my work situation after training (3, 6 and 12 "
+                                               "months)")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Web (self-service)")
