@@ -43,7 +43,7 @@ class UnitOut(Schema):
 class PrintedOut(Schema):
     number: str
     code: str
-    kind: Literal["training", "competency"]
+    kind: Literal["training", "competency", "apprenticeship"]
     holder_name: str
     title: str
     scheme_code: str | None

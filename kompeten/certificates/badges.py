@@ -2,8 +2,10 @@
 
 The credential is built from what was printed and signed into the certificate (never from the live person or
 scheme records), with the holder identified by name only (no NIK, no birth date). The achievement is the
-certification scheme (competency) or the training programme (training); its units are ``alignment`` entries
-with framework "SKKNI". ``credentialStatus`` points into the issuer's revocation list (statuslists.py; the
+certification scheme (competency, achievementType "Certification"), the training programme (training,
+"CertificateOfCompletion") or the apprenticeship programme at its company (apprenticeship,
+"ApprenticeshipCertificate", issued by the manpower office); its units are ``alignment`` entries with framework
+"SKKNI". ``credentialStatus`` points into the issuer's revocation list (statuslists.py; the
 1EdTech schema allows a single status entry, so the suspension list is published but not referenced).
 
 The proof (Data Integrity, eddsa-rdfc-2022) is made with the key that signed the certificate's QR payload,
@@ -43,6 +45,8 @@ def achievement_id(cert: Certificate) -> str:
     base = settings.KOMPETEN_BASE_URL
     if cert.kind == CertificateKind.COMPETENCY:
         return f"{base}/schemes/{cert.scheme_code}"
+    if cert.kind == CertificateKind.APPRENTICESHIP:
+        return f"{base}/issuers/{cert.issuer.code}/apprenticeships/{cert.placement.offer_id}"
     package = cert.enrolment.batch.package
     return f"{base}/issuers/{cert.issuer.code}/programmes/{package.code}"
 
@@ -57,6 +61,13 @@ def _achievement(cert: Certificate) -> dict:
         criteria = _("Assessed Kompeten (competent) in every unit of the scheme by a BNSP-licensed assessor, "
                      "decided by the LSP.")
         achievement_type = "Certification"
+    elif cert.kind == CertificateKind.APPRENTICESHIP:
+        description = _("Apprenticeship as %(title)s at %(company)s, under an apprenticeship agreement approved "
+                        "by %(office)s.") % {"title": cert.title, "company": cert.centre_name,
+                                             "office": cert.issuer_name}
+        criteria = _("Completed the apprenticeship programme (theory and practice at the workplace, guided by a "
+                     "mentor) and passed the company's final assessment.")
+        achievement_type = "ApprenticeshipCertificate"
     else:
         description = _("Competency-based training programme %(title)s at %(centre)s.") % {
             "title": cert.title, "centre": cert.issuer_name}
@@ -83,7 +94,8 @@ def signed_at(cert: Certificate) -> int:
 
 def openbadge_for(cert: Certificate) -> dict:
     """The signed OpenBadgeCredential of a certificate (whatever its status: the status list says that)."""
-    cert = Certificate.objects.select_related("issuer", "key", "enrolment__batch__package").get(pk=cert.pk)
+    cert = Certificate.objects.select_related("issuer", "key", "enrolment__batch__package", "placement").get(
+        pk=cert.pk)
     created = datetime.datetime.fromtimestamp(signed_at(cert), datetime.UTC)
     issuer = cert.issuer
     with translation.override(settings.LANGUAGE_CODE):

@@ -3,7 +3,7 @@
 Pure: imports nothing from Django.
 
 :func:`build_credential` makes an unsigned ``OpenBadgeCredential`` (VC 2.0 data model, OB 3.0.3
-context) for a training or competency certificate: the holder is identified by name only (an
+context) for a training, competency or apprenticeship certificate: the holder is identified by name only (an
 ``IdentityObject`` of type ``name``; never a NIK), the achievement carries the scheme's units as
 ``alignment`` entries. :func:`add_proof` signs it, :func:`verify_proof` checks the signature.
 

@@ -1,15 +1,16 @@
 """The printed certificate: A4 landscape, two pages, Indonesian with English sub-labels.
 
-Page 1: a decorative border, the issuer (an LSP licensed by BNSP, or a training centre), the title
-("SERTIFIKAT KOMPETENSI" / "SERTIFIKAT PELATIHAN"), the number, the holder's name, place and date of birth
-(as BNSP certificates show them; never the NIK), the scheme with its KKNI level or the training programme with
-its hours, the dates, the signature block, and the QR code (the signed payload, ``services.qr_text``) with the
-public verification code. Page 2: the units of competency (competency certificate) or the programme summary
-(training certificate).
+Page 1: a decorative border, the issuer (an LSP licensed by BNSP, a training centre, or the provincial
+manpower office), the title ("SERTIFIKAT KOMPETENSI" / "SERTIFIKAT PELATIHAN" / "SERTIFIKAT PEMAGANGAN"), the
+number, the holder's name, place and date of birth (as BNSP certificates show them; never the NIK), the scheme
+with its KKNI level, the training programme with its hours, or the apprenticeship with its company, period and
+the company's final score, the dates, the signature block, and the QR code (the signed payload,
+``services.qr_text``) with the public verification code. Page 2: the units of competency (competency
+certificate) or the programme summary (training certificate, certificate of apprenticeship).
 
 What the certificate says comes from the certificate row (copied at issue time and signed into the QR); only
-the place of birth, the LSP's licence number, the centre's address and the batch particulars are read from the
-live records.
+the place of birth, the LSP's licence number, the centre's address, the batch particulars and the placement's
+particulars (period, agreement, final score) are read from the live records.
 
 Speed (the year's 1,500 certificates signed, QR'd and rendered in under 5 s on one core): drawing goes
 straight to a reportlab canvas; the border and the fixed labels of each kind of page are a form XObject drawn
@@ -46,8 +47,10 @@ QR_SIZE = 50 * MM  # the symbol without its quiet zone: 0.5 mm a module up to ve
 QR_X, QR_Y = 25 * MM, 17 * MM  # lower left corner of the symbol
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"]
 
-# Colours (RGB 0-1): a deep blue for competency, a deep green for training, gold ornaments, grey sub-labels.
-ACCENT = {CertificateKind.COMPETENCY: (0.07, 0.22, 0.42), CertificateKind.TRAINING: (0.05, 0.32, 0.2)}
+# Colours (RGB 0-1): a deep blue for competency, a deep green for training, a deep maroon for apprenticeship,
+# gold ornaments, grey sub-labels.
+ACCENT = {CertificateKind.COMPETENCY: (0.07, 0.22, 0.42), CertificateKind.TRAINING: (0.05, 0.32, 0.2),
+          CertificateKind.APPRENTICESHIP: (0.45, 0.11, 0.15)}
 GOLD = (0.72, 0.56, 0.2)
 GREY = (0.35, 0.35, 0.35)
 INK = (0.08, 0.08, 0.1)
@@ -169,10 +172,13 @@ class _Text:
         self.show(start + first, y, english)
         return start + total
 
-    def label_value(self, x, y, indonesian, english, value, *, size=9.5, align="left"):
-        """"Label / English: value" as one line, the value bold."""
+    def label_value(self, x, y, indonesian, english, value, *, size=9.5, align="left", room=None):
+        """"Label / English: value" as one line, the value bold (cut short to keep the line within ``room``)."""
         indonesian, english, value = printable(indonesian), printable(f" / {english}: "), printable(value)
         small = size * 0.82
+        label = width(indonesian, "Helvetica", size) + width(english, "Helvetica-Oblique", small)
+        if room is not None:
+            value = _ellipsis(value, "Helvetica-Bold", size, max(room - label, 20 * MM))
         widths = (width(indonesian, "Helvetica", size), width(english, "Helvetica-Oblique", small),
                   width(value, "Helvetica-Bold", size))
         if align == "centre":
@@ -209,7 +215,8 @@ class _Extra:
     subline: str  # the LSP's licence or the centre's address
     signer: str  # "Ketua LSP ..." / "Kepala UPTD BLKI ..."
     signer_en: str
-    batch: object | None  # training: the batch (package, dates, centre)
+    batch: object | None = None  # training: the batch (package, dates, centre)
+    placement: object | None = None  # apprenticeship: the placement (offer, company, period, final score)
 
 
 def _city(centre) -> str:
@@ -224,9 +231,26 @@ def _city(centre) -> str:
     return centre.short_name
 
 
+def _office_province() -> str:
+    """The name of the office's province ("Kalimantan Timur"), from the region table; "" when unknown."""
+    from kompeten.reference.models import Region
+
+    return Region.objects.filter(code=settings.KOMPETEN_OFFICE_PROVINCE).values_list("name", flat=True).first() or ""
+
+
 def _extra(cert: Certificate) -> _Extra:
     issuer = cert.issuer
     birth_place = cert.person.birth_place if cert.person_id else ""
+    if cert.kind == CertificateKind.APPRENTICESHIP:
+        # Signed in the name of the provincial manpower office, which approved the programme.
+        province = _office_province()
+        return _Extra(
+            birth_place=birth_place, place="",
+            authority=f"PEMERINTAH PROVINSI {province}".upper() if province else "PEMERINTAH PROVINSI",
+            authority_en="Provincial Government",
+            subline="Pemagangan di Dalam Negeri sesuai Permenaker No. 6 Tahun 2020",
+            signer="Kepala Dinas", signer_en="Head of the Manpower Office",
+            placement=cert.placement if cert.placement_id else None)
     if cert.kind == CertificateKind.COMPETENCY:
         lsp = issuer.lsp
         licence = lsp.licence_number if lsp else ""
@@ -245,6 +269,11 @@ def _extra(cert: Certificate) -> _Extra:
         authority=(centre.owner if centre and centre.owner else "Kementerian Ketenagakerjaan RI").upper(),
         authority_en="Vocational training centre", subline=centre.address if centre else "",
         signer=head, signer_en="Head of the training centre", batch=batch)
+
+
+def _period(placement) -> str:
+    """The apprenticeship's period: from the agreement's start to the day it ended (its planned end before)."""
+    return f"{tanggal(placement.start_date)} s.d. {tanggal(placement.ended_on or placement.end_date)}"
 
 
 # --- the QR code --------------------------------------------------------------------------------------
@@ -351,6 +380,7 @@ def _ornament_line(canvas: Canvas, y: float, half_width: float, accent) -> None:
 TITLES = {
     CertificateKind.COMPETENCY: ("SERTIFIKAT KOMPETENSI", "Certificate of Competence"),
     CertificateKind.TRAINING: ("SERTIFIKAT PELATIHAN", "Certificate of Training"),
+    CertificateKind.APPRENTICESHIP: ("SERTIFIKAT PEMAGANGAN", "Certificate of Apprenticeship"),
 }
 
 # Heights (from the bottom of the page) of the lines of page 1.
@@ -387,6 +417,9 @@ def _front_form(canvas: Canvas, kind: str) -> None:
     if kind == CertificateKind.COMPETENCY:
         text.pair(CENTRE_X, Y_STATEMENT, "telah dinyatakan KOMPETEN pada skema sertifikasi",
                   "has been assessed COMPETENT in the certification scheme", size=10, align="centre")
+    elif kind == CertificateKind.APPRENTICESHIP:
+        text.pair(CENTRE_X, Y_STATEMENT, "telah menyelesaikan program pemagangan sebagai",
+                  "has completed an apprenticeship as", size=10, align="centre")
     else:
         text.pair(CENTRE_X, Y_STATEMENT, "telah mengikuti dan dinyatakan LULUS program pelatihan",
                   "has successfully completed the training programme", size=10, align="centre")
@@ -415,6 +448,9 @@ def _back_form(canvas: Canvas, kind: str) -> None:
         text.text(CENTRE_X, 185 * MM, "DAFTAR UNIT KOMPETENSI", "Helvetica-Bold", 18, accent, align="centre")
         text.text(CENTRE_X, 179 * MM, "List of Units of Competency", "Times-Italic", 12, GREY, align="centre")
         labels += [("Skema sertifikasi", "Certification scheme"), ("Tempat Uji Kompetensi", "Assessment venue")]
+    elif kind == CertificateKind.APPRENTICESHIP:
+        text.text(CENTRE_X, 185 * MM, "RINGKASAN PROGRAM PEMAGANGAN", "Helvetica-Bold", 18, accent, align="centre")
+        text.text(CENTRE_X, 179 * MM, "Apprenticeship Programme Summary", "Times-Italic", 12, GREY, align="centre")
     else:
         text.text(CENTRE_X, 185 * MM, "RINGKASAN PROGRAM PELATIHAN", "Helvetica-Bold", 18, accent, align="centre")
         text.text(CENTRE_X, 179 * MM, "Training Programme Summary", "Times-Italic", 12, GREY, align="centre")
@@ -519,6 +555,18 @@ class _Document:
                 text.pair(CENTRE_X, y, f"Kualifikasi Nasional Indonesia Level {level}",
                           f"Indonesian National Qualifications Framework (KKNI) Level {level}", size=9.5,
                           font="Helvetica-Bold", align="centre")
+        elif kind == CertificateKind.APPRENTICESHIP:
+            text.label_value(CENTRE_X, y, "Tempat pemagangan", "Place of apprenticeship", cert.centre_name or "-",
+                             align="centre", room=WIDE)
+            placement = extra.placement
+            if placement is not None:
+                y -= 5.5 * MM
+                text.label_value(CENTRE_X, y, "Periode pemagangan", "Apprenticeship period", _period(placement),
+                                 align="centre")
+                if placement.final_score is not None:
+                    y -= 5.5 * MM
+                    text.label_value(CENTRE_X, y, "Nilai akhir dari perusahaan", "Company's final assessment",
+                                     f"{placement.final_score}/100", align="centre")
         else:
             batch = extra.batch
             if batch is not None:
@@ -539,7 +587,7 @@ class _Document:
         text.text(X_SIGN, 55 * MM, extra.signer, "Helvetica-Bold", 9.5, align="centre", room=80 * MM, smallest=7)
         text.text(X_SIGN, 51.5 * MM, extra.signer_en, "Helvetica-Oblique", 7, GREY, align="centre", room=80 * MM,
                   smallest=5.5)
-        if kind == CertificateKind.COMPETENCY:
+        if kind in (CertificateKind.COMPETENCY, CertificateKind.APPRENTICESHIP):
             text.text(X_SIGN, 48.5 * MM, cert.issuer_name, "Helvetica", 7.5, GREY, align="centre", room=80 * MM,
                       smallest=5.5)
         text.flush()
@@ -556,6 +604,8 @@ class _Document:
             text.text(VALUE_X, Y_INFO - 11 * MM, scheme, "Helvetica", 9, room=room, smallest=6.5)
             text.text(VALUE_X, Y_INFO - 16.5 * MM, cert.centre_name or "-", "Helvetica", 9, room=room, smallest=6.5)
             self._units(text, cert)
+        elif kind == CertificateKind.APPRENTICESHIP:
+            self._apprenticeship(text, cert, extra)
         else:
             self._programme(text, cert, extra)
         text.text(TABLE_LEFT, 21 * MM, f"Nomor {cert.number} · diterbitkan {tanggal(cert.issued_on)} · "
@@ -622,6 +672,40 @@ class _Document:
         if cert.scheme_code:
             rows.append(("Skema sertifikasi terkait", "Related scheme", cert.scheme_code))
         rows.append(("Tanggal terbit", "Date of issue", tanggal(cert.issued_on)))
+        self._rows(text, rows, "Pelatihan Berbasis Kompetensi sesuai standar Kementerian Ketenagakerjaan RI / "
+                   "Competency-based training to the standards of the Ministry of Manpower of the Republic of "
+                   "Indonesia")
+
+    def _apprenticeship(self, text: _Text, cert: Certificate, extra: _Extra) -> None:
+        placement = extra.placement
+        # Labels short enough for the label column (VALUE_X): the page's heading says "apprenticeship" already.
+        rows = [("Program pemagangan", "Programme", cert.title),
+                ("Perusahaan", "Company", cert.centre_name or "-")]
+        if placement is not None:
+            offer = placement.offer
+            if offer.occupation_id:
+                rows.append(("Jabatan (KBJI)", "Occupation (KBJI)",
+                             f"{offer.occupation.code} {offer.occupation.name}"))
+            rows += [
+                ("Alamat tempat kerja", "Workplace address", offer.address or placement.company.address or "-"),
+                ("Nomor perjanjian", "Agreement number", placement.agreement_number),
+                ("Periode pemagangan", "Period", _period(placement)),
+                ("Teori / praktik", "Theory / practice",
+                 f"{offer.theory_percent}% / {100 - offer.theory_percent}%"),
+            ]
+            if placement.mentor_id:
+                rows.append(("Pembimbing", "Mentor", placement.mentor.name))
+            if placement.final_score is not None:
+                rows.append(("Nilai akhir perusahaan", "Company's score",
+                             f"{placement.final_score}/100 (lulus / passed)"))
+            if offer.approval_number:
+                rows.append(("Persetujuan program", "Programme approval", offer.approval_number))
+        rows.append(("Tanggal terbit", "Date of issue", tanggal(cert.issued_on)))
+        self._rows(text, rows, "Pemagangan di dalam negeri sesuai Peraturan Menteri Ketenagakerjaan No. 6 Tahun 2020 / "
+                   "Domestic apprenticeship under Minister of Manpower Regulation No. 6 of 2020")
+
+    def _rows(self, text: _Text, rows: list[tuple[str, str, str]], note: str) -> None:
+        """Page 2's summary: a label, its English sub-label and the value on each ruled line, then a note."""
         y = 150 * MM
         rules = []
         for indonesian, english, value in rows:
@@ -631,9 +715,8 @@ class _Document:
             rules.append(y - 2.6 * MM)
             y -= 8.5 * MM
         _rules(self.canvas, rules, RULE_GREY, 0.4)
-        text.text(TABLE_LEFT, y - 2 * MM, "Pelatihan Berbasis Kompetensi sesuai standar Kementerian Ketenagakerjaan "
-                  "RI / Competency-based training to the standards of the Ministry of Manpower of the Republic of "
-                  "Indonesia", "Helvetica-Oblique", 8, GREY, room=TABLE_RIGHT - TABLE_LEFT, smallest=6)
+        text.text(TABLE_LEFT, y - 2 * MM, note, "Helvetica-Oblique", 8, GREY, room=TABLE_RIGHT - TABLE_LEFT,
+                  smallest=6)
 
     def save(self) -> None:
         # Binary (Flate) streams without the ASCII85 layer reportlab adds by default: a third smaller, and
@@ -651,7 +734,8 @@ def _loaded(certs) -> list[Certificate]:
     """The certificates with everything the pages show, in one query, in the order given."""
     certs = list(certs)
     related = ("issuer__lsp__centre__region__parent__parent", "issuer__centre__region__parent__parent", "person",
-               "enrolment__batch__package", "enrolment__batch__centre", "enrolment__batch__programme_year")
+               "enrolment__batch__package", "enrolment__batch__centre", "enrolment__batch__programme_year",
+               "placement__offer__occupation", "placement__company", "placement__mentor")
     by_pk = Certificate.objects.select_related(*related).in_bulk([cert.pk for cert in certs])
     return [by_pk[cert.pk] for cert in certs]
 

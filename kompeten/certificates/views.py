@@ -300,8 +300,8 @@ def _browser_strings() -> dict:
         "fields": {"number": _("Number"), "code": _("Verification code"), "kind": _("Kind"), "holder_name": _("Holder"),
                    "title": _("Title"), "scheme_code": _("Scheme"), "units": _("Units"), "kkni_level": _("KKNI level"),
                    "issuer": _("Issuer"), "centre": _("Training centre / venue"), "issued_on": _("Issued on"),
-                   "valid_until": _("Competence valid until")},
-        "kinds": {"training": str(CertificateKind.TRAINING.label), "competency": str(CertificateKind.COMPETENCY.label)},
+                   "valid_until": _("Competence valid until"), "place": _("Place of apprenticeship")},
+        "kinds": {kind.value: str(kind.label) for kind in CertificateKind},
         "lines": {
             "issuer_ok": _("%(name)s is known and was accredited on the issue date."),
             "issuer_bad": _("%(name)s was not accredited on the issue date."),

@@ -1,6 +1,7 @@
 """``kompeten certificates ...``: list, verify, print, issue, revoke certificates; keys and the ledger.
 
-    kompeten certificates list [--json] [--issuer CODE] [--status active|suspended|revoked]
+    kompeten certificates list [--json] [--issuer CODE] [--kind training|competency|apprenticeship]
+                               [--status active|suspended|revoked]
     kompeten certificates verify "QR TEXT or DIGITS" [--keys keys.json] [--status-list FILE.json ...]
                                  [--now ISO] [--birth-date YYYY-MM-DD]
     kompeten certificates pdf NUMBER_OR_CODE --out FILE.pdf
@@ -41,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kompeten.certificates import codec, keys, statuslist
-from kompeten.certificates.models import CertificateStatus
+from kompeten.certificates.models import CertificateKind, CertificateStatus
 from kompeten.core.errors import DomainError
 
 BAD_INPUT = 2
@@ -216,6 +217,8 @@ class Command(BaseCommand):
         listing.add_argument("--json", dest="as_json", action="store_true",
                              help=str(gettext_lazy("Print one JSON array.")))
         listing.add_argument("--issuer", help=str(gettext_lazy("Only this issuer (its code).")))
+        listing.add_argument("--kind", choices=list(CertificateKind.values),
+                             help=str(gettext_lazy("Only certificates of this kind.")))
         listing.add_argument("--status", choices=list(CertificateStatus.values),
                              help=str(gettext_lazy("Only certificates with this status.")))
 
@@ -310,12 +313,14 @@ class Command(BaseCommand):
 
     # --- subcommands ---
 
-    def do_list(self, *, as_json=False, issuer=None, status=None, **_options):
+    def do_list(self, *, as_json=False, issuer=None, kind=None, status=None, **_options):
         from kompeten.certificates.models import Certificate
 
         certs = Certificate.objects.select_related("issuer").order_by("issued_at", "pk")
         if issuer:
             certs = certs.filter(issuer=self.issuer(issuer))
+        if kind:
+            certs = certs.filter(kind=kind)
         if status:
             certs = certs.filter(status=status)
         rows = [{"number": cert.number, "public_code": cert.public_code, "kind": cert.kind,
@@ -329,9 +334,10 @@ class Command(BaseCommand):
         if not rows:
             self.out(_("No certificates."))
             return
-        widths = [max(len(row[key] or "") for row in rows) for key in ("number", "public_code", "holder_name")]
+        widths = [max(len(row[key] or "") for row in rows)
+                  for key in ("number", "public_code", "holder_name", "kind")]
         for row in rows:
-            self.out(f"{row['number']:<{widths[0]}}  {row['public_code']:<{widths[1]}}  {row['kind']:<10}  "
+            self.out(f"{row['number']:<{widths[0]}}  {row['public_code']:<{widths[1]}}  {row['kind']:<{widths[3]}}  "
                      f"{row['holder_name']:<{widths[2]}}  {row['status']:<9}  {row['issued']}  {row['expires'] or '-'}")
         self.out(_("%(count)s certificates.") % {"count": len(rows)})
 

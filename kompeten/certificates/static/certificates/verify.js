@@ -7,7 +7,8 @@
  *   DIGITS -> BigInt -> bytes; byte 0 is the format version (1), the rest is zlib (RFC 1950) of a COSE_Sign1
  *   (CBOR tag 18: [protected bstr, unprotected map, payload bstr, signature bstr]); the protected header says
  *   alg EdDSA (-8) and the 8-byte kid; the payload is a CWT: 1 iss, 6 iat, 4 exp (optional), -65537 the map of
- *   printed fields. The signature is Ed25519 over the CBOR array ["Signature1", protected, h'', payload].
+ *   printed fields (its kind 1 training, 2 competency, 3 apprenticeship). The signature is Ed25519 over the CBOR
+ *   array ["Signature1", protected, h'', payload].
  *
  * Revocation and suspension are not in the QR code: the visitor asks for them on purpose with the
  * "Check status online" button, which posts the digits to /api/v1/verify. The birth date in the QR code is never
@@ -27,6 +28,7 @@
   var F = {number: 1, kind: 2, holder_name: 3, birth: 4, scheme_code: 5, title: 6, units: 7, kkni_level: 8,
            issuer: 9, centre: 10, holder_id: 11, issued_on: 12, code: 13};
   var DAY = 86400;
+  var KINDS = {1: "training", 2: "competency", 3: "apprenticeship"};  // codec.KINDS, numbered from 1
 
   function $(id) { return document.getElementById(id); }
   var S = JSON.parse($("v-strings").textContent);
@@ -209,8 +211,9 @@
     if (!(cert instanceof Map) || !isInt(iat) || iat < 0 || typeof iss !== "string" ||
         (exp !== undefined && (!isInt(exp) || exp % DAY !== 0))) { throw new VerifyError("malformed"); }
     var kind = cert.get(F.kind), units = cert.get(F.units) || [];
-    if ((kind !== 1 && kind !== 2) || typeof cert.get(F.number) !== "string" ||
-        typeof cert.get(F.holder_name) !== "string" || !isInt(cert.get(F.issued_on)) || !Array.isArray(units)) {
+    if (!isInt(kind) || !Object.prototype.hasOwnProperty.call(KINDS, kind) ||
+        typeof cert.get(F.number) !== "string" || typeof cert.get(F.holder_name) !== "string" ||
+        !isInt(cert.get(F.issued_on)) || !Array.isArray(units)) {
       throw new VerifyError("malformed");
     }
     var birth = cert.get(F.birth);
@@ -219,7 +222,7 @@
       birth: isInt(birth) ? birth : null,
       printed: {
         holder_name: cert.get(F.holder_name), title: cert.get(F.title) || "",
-        scheme_code: cert.get(F.scheme_code) || null, kind: kind === 1 ? "training" : "competency",
+        scheme_code: cert.get(F.scheme_code) || null, kind: KINDS[kind],
         kkni_level: isInt(cert.get(F.kkni_level)) ? cert.get(F.kkni_level) : null,
         number: cert.get(F.number), code: cert.get(F.code) || null, issuer: cert.get(F.issuer) || "",
         centre: cert.get(F.centre) || null, issued_on: isoDay(cert.get(F.issued_on)),
@@ -370,7 +373,9 @@
         dd.textContent = String(value);
       }
       if (field === "holder_name") { dd.classList.add("fw-semibold"); }
-      list.appendChild(el("dt", "col-sm-4", S.fields[field] || field));
+      // The centre of a certificate of apprenticeship is the company where it took place.
+      var label = field === "centre" && printed.kind === "apprenticeship" ? S.fields.place : S.fields[field];
+      list.appendChild(el("dt", "col-sm-4", label || field));
       list.appendChild(dd);
     });
     $("v-printed-card").hidden = false;
