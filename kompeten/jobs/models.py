@@ -194,12 +194,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _centre_people(user, prefix: str = "person__") -> Q:
+    """The persons an operator's centre knows: registered there, trained there (as Person.visible_to)."""
+    from kompeten.training.models import Enrolment
+
+    participants = Enrolment.objects.filter(batch__centre__in=user.centre_ids).values("person_id")
+    return Q(**{f"{prefix}registered_centre__in": user.centre_ids}) | Q(**{f"{prefix}in": participants})
+
+
 class SurveyQuerySet(ScopedQuerySet):
     def scope(self, user):
         condition = Q(person__user=user)
         if user.centre_ids:
-            condition |= Q(person__enrolments__batch__centre__in=user.centre_ids)
-        return self.filter(condition).distinct()
+            condition |= Q(centre__in=user.centre_ids) | _centre_people(user)
+        return self.filter(condition)
 
 
 class OutcomeSurvey(models.Model):
@@ -264,8 +272,8 @@ class OutcomeQuerySet(ScopedQuerySet):
     def scope(self, user):
         condition = Q(person__user=user)
         if user.centre_ids:
-            condition |= Q(person__enrolments__batch__centre__in=user.centre_ids)
-        return self.filter(condition).distinct()
+            condition |= _centre_people(user)
+        return self.filter(condition)
 
 
 class Outcome(models.Model):

@@ -48,6 +48,10 @@ MESSAGES = {
     "person_hired_twice": _("%(person)s is already recorded as hired for this vacancy."),
     "outcome_in_future": _("The date of a situation cannot be in the future."),
     "employer_required": _("Give the employer's name for a person in work."),
+    "ak1_status": _("An AK/1 report says still seeking or placed."),
+    "ak1_none": _("%(person)s has no AK/1 card."),
+    "ak1_closed": _("The AK/1 card was closed on %(date)s (placed in work)."),
+    "ak1_outside": _("The report date must fall within the card's validity (%(start)s to %(end)s)."),
 }
 
 
@@ -228,7 +232,7 @@ def public_profile(person, *, today=None) -> dict:
 def close_ak1(person, *, on: datetime.date, by, request=None) -> None:
     if person.ak1_number and person.ak1_closed_on is None:
         person.ak1_closed_on = on
-        person.save(update_fields=["ak1_closed_on"])
+        person.save(update_fields=["ak1_closed_on", "updated_at"])
         record(AuditEntry.Action.UPDATE, person, by=by, changes={"ak1_closed_on": [None, on.isoformat()]},
                note="AK/1 closed: placed in work", request=request)
 
@@ -250,19 +254,49 @@ def record_outcome(person, *, status: str, source: str, on: datetime.date, by, e
     return outcome
 
 
+def _ak1_issued(person) -> datetime.date:
+    from kompeten.apprenticeships.rules import add_months
+    from kompeten.registry.models import AK1_VALID_YEARS
+
+    return add_months(person.ak1_expires, -12 * AK1_VALID_YEARS)
+
+
 @transaction.atomic
-def record_ak1_report(person, *, status: str, on: datetime.date, employer: str = "", by, request=None) -> Ak1Report:
-    """The card holder's six-monthly report; "placed" closes the card."""
+def record_ak1_report(person, *, status: str, on: datetime.date, employer: str = "", by, today=None,
+                      request=None) -> Ak1Report:
+    """The card holder's six-monthly report (Permenaker 39/2016: still seeking, or placed). "placed" records the
+    person's outcome (in work, with the employer) and closes the card."""
+    today = today or timezone.localdate()
+    if status not in Ak1Report.Status.values:
+        raise _error("ak1_status")
+    if not person.ak1_number or person.ak1_expires is None:
+        raise _error("ak1_none", person=person.full_name)
+    if person.ak1_closed_on is not None:
+        raise _error("ak1_closed", date=person.ak1_closed_on.strftime("%d-%m-%Y"))
+    if on > today:
+        raise _error("outcome_in_future")
+    if not _ak1_issued(person) <= on <= person.ak1_expires:
+        raise _error("ak1_outside", start=_ak1_issued(person).strftime("%d-%m-%Y"),
+                     end=person.ak1_expires.strftime("%d-%m-%Y"))
+    if status == Ak1Report.Status.PLACED and not employer.strip():
+        raise _error("employer_required")
     report = Ak1Report.objects.create(person=person, on=on, status=status, employer=employer.strip()[:200],
                                       by=_user(by))
     record(AuditEntry.Action.CREATE, report, by=by, request=request)
     if status == Ak1Report.Status.PLACED:
-        close_ak1(person, on=on, by=by, request=request)
+        own = by is not None and person.user_id is not None and person.user_id == getattr(by, "pk", None)
+        record_outcome(person, status="employed", employer=employer, on=on, by=by, today=today, request=request,
+                       source=OutcomeSource.SELF if own else OutcomeSource.OPERATOR, note="AK/1 report")
     return report
 
 
+AK1_EARLY_DAYS = 30  # a report up to a month before its due date counts for it
+
+
 def ak1_next_report(person, *, today=None) -> datetime.date | None:
-    """When the card's next six-monthly report is due (None: no card, closed or expired)."""
+    """When the card's next six-monthly report is due (None: no card, closed or expired). A report counts for a due
+    date when it is made from a month before it up to a month before the next one; the first due date without a
+    report is returned (in the past when overdue)."""
     today = today or timezone.localdate()
     if not person.ak1_number or person.ak1_expires is None or person.ak1_closed_on is not None:
         return None
@@ -270,9 +304,15 @@ def ak1_next_report(person, *, today=None) -> datetime.date | None:
         return None
     from kompeten.apprenticeships.rules import add_months
 
-    issued = add_months(person.ak1_expires, -24)
-    last = person.ak1_reports.order_by("-on").values_list("on", flat=True).first()
-    due = add_months(issued, 6)
-    while due <= (last or issued) and due < person.ak1_expires:
-        due = add_months(due, 6)
-    return due if due <= person.ak1_expires else None
+    issued = _ak1_issued(person)
+    reports = list(person.ak1_reports.values_list("on", flat=True))
+    early = datetime.timedelta(days=AK1_EARLY_DAYS)
+    k = 1
+    while True:
+        due = add_months(issued, 6 * k)
+        if due > person.ak1_expires:
+            return None
+        following = add_months(issued, 6 * (k + 1))
+        if not any(due - early <= day < following - early for day in reports):
+            return due
+        k += 1
