@@ -190,10 +190,16 @@ def match(matching_round: MatchingRound, *, by, today=None, request=None) -> dic
                     {"position": position[application.pk], "slots": capacities[offer_index[offer.pk]],
                      "last_placed": last_place.get(offer.pk, 0)} if above else {"lower_choice": True})
     Application.objects.bulk_update(applications, ["score", "outcome", "explanation"], batch_size=500)
+    # Applications to offers that left the round since an earlier run (closed, withdrawn) keep no outcome: publish
+    # would otherwise place them.
+    (Application.objects.filter(offer__matching_round=matching_round).exclude(offer__in=[o.pk for o in offers])
+     .update(outcome="", explanation={}))
     summary = {
         "offers": len(offers), "slots": sum(capacities), "candidates": len(person_ids),
         "placed": len(assigned_offer), "not_placed": len(person_ids) - len(assigned_offer),
-        "first_choice": int((result.assigned_rank == 1).sum()), "engine_rounds": result.rounds,
+        # The candidate's own first choice (the engine's rank counts only the choices left in the market).
+        "first_choice": sum(1 for a in applications if a.outcome == PLACED and a.rank == 1),
+        "engine_rounds": result.rounds,
         "filled": {str(offer.pk): int((result.assignment == i).sum()) for i, offer in enumerate(offers)},
         "capacity": {str(offer.pk): capacities[i] for i, offer in enumerate(offers)},
     }

@@ -265,7 +265,7 @@ class Application(models.Model):
                                                validators=[MinValueValidator(1)])
     decision_note = models.CharField(_("note"), max_length=255, blank=True)
     score = models.FloatField(default=0)  # the criteria score used when the company did not rank
-    outcome = models.CharField(max_length=20, blank=True)  # placed / not_placed / ineligible, after matching
+    outcome = models.CharField(max_length=20, blank=True)  # placed / not_placed / excluded, after matching
     explanation = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -308,13 +308,19 @@ class PlacementQuerySet(ScopedQuerySet):
     def scope(self, user):
         """Companies their apprentices; operators the apprentices who trained at their centre; a job seeker
         their own placements."""
-        condition = Q(company__in=user.company_ids) | Q(person__user=user)
+        condition = Q(company__in=user.company_ids) | Q(person__user=user) | Q(mentor__user=user,
+                                                                                 mentor__is_active=True)
         if user.centre_ids:
-            condition |= Q(person__enrolments__batch__centre__in=user.centre_ids)
-        return self.filter(condition).distinct()
+            from kompeten.training.models import Enrolment
+
+            participants = Enrolment.objects.filter(batch__centre__in=user.centre_ids).values("person_id")
+            condition |= Q(person__registered_centre__in=user.centre_ids) | Q(person__in=participants)
+        return self.filter(condition)
 
     def started(self):
-        return self.filter(status__in=STARTED_STATUSES)
+        """Placements that began (an agreement cancelled before its start placed no one)."""
+        return self.filter(status__in=STARTED_STATUSES).exclude(status=PlacementStatus.STOPPED,
+                                                                started_on__isnull=True)
 
 
 def scan_path(placement, filename: str) -> str:

@@ -95,7 +95,7 @@ def criteria_score(facts: CandidateFacts, criteria: list[str]) -> float:
     broken by the lottery. Each criterion takes a band of digits so that a later one never outweighs an
     earlier one."""
     score = 0.0
-    for criterion in criteria:
+    for criterion in dict.fromkeys(criteria):  # a criterion given twice counts once
         if criterion == "certificate":
             value, width = (2 if facts.has_wanted_certificate else 1 if facts.has_certificate else 0), 3
         elif criterion == "vocation":

@@ -87,6 +87,7 @@ MESSAGES = {
     "not_running": _("The apprenticeship is not running (status: %(status)s)."),
     "week_outside": _("The week of %(week)s is outside the apprenticeship (%(start)s to %(end)s) or in the future."),
     "week_confirmed": _("The mentor has confirmed this week; it cannot be changed."),
+    "hours_negative": _("Hours cannot be negative."),
     "hours_too_many": _("%(hours)s hours in one week is more than a week holds (at most 60)."),
     "activities_required": _("Describe what you did and learned this week."),
     "not_mentor": _("Only the company's mentors and users confirm the logbook."),
@@ -126,7 +127,7 @@ def _user(by):
 
 @transaction.atomic
 def register_company(*, company: dict, kbli_codes=(), full_name: str, email: str, password: str,
-                     phone: str = "", request=None) -> tuple[Company, User]:
+                     request=None) -> tuple[Company, User]:
     """A company registers itself with its first user (who becomes its company user); it waits for the province
     to verify it."""
     nib = (company.get("nib") or "").strip()
@@ -249,6 +250,8 @@ def approve_offer(offer: Offer, *, by, approval_number: str, matching_round=None
         raise _error("offer_not_submitted", status=offer.get_status_display())
     if not offer.company.is_verified:
         raise _error("company_not_verified", company=offer.company.name)
+    if matching_round is not None and matching_round.status != RoundStatus.OPEN:
+        raise _error("round_not_open", round=matching_round.name)
     _check_limits(offer)
     level, code = rules.authority_for(offer.locations.values_list("code", flat=True))
     offer.status, offer.authority, offer.authority_region_id = OfferStatus.APPROVED, level, code or None
@@ -282,6 +285,8 @@ def reject_offer(offer: Offer, *, reason: str, by, request=None) -> Offer:
 def close_offer(offer: Offer, *, by, request=None) -> Offer:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     old = offer.status
+    if old in (OfferStatus.CLOSED, OfferStatus.REJECTED):
+        raise _error("offer_not_open")
     offer.status = OfferStatus.CLOSED
     offer.save(update_fields=["status"])
     record(AuditEntry.Action.TRANSITION, offer, by=by, changes={"status": [old, "closed"]}, request=request)
@@ -290,8 +295,9 @@ def close_offer(offer: Offer, *, by, request=None) -> Offer:
 
 def taken_slots(offer: Offer) -> int:
     """Slots held by placements of the offer that are open or started (a stopped one frees nothing: the
-    apprentice used the slot)."""
-    return offer.placements.filter(status__in=OPEN_STATUSES + [PlacementStatus.COMPLETED]).count()
+    apprentice used the slot; one stopped before it started, an agreement cancelled, frees it)."""
+    return offer.placements.filter(Q(status__in=OPEN_STATUSES + [PlacementStatus.COMPLETED])
+                                   | Q(status=PlacementStatus.STOPPED, started_on__isnull=False)).count()
 
 
 # --- candidates and applications ------------------------------------------------------------------
@@ -402,12 +408,13 @@ def decide(application: Application, *, decision: str, by, note: str = "", reque
     """The company accepts or rejects an applicant (or takes its decision back)."""
     if decision not in CompanyDecision.values:
         raise _error("invalid_decision")
-    application = Application.objects.select_for_update().select_related("offer__matching_round").get(
+    # of=self: the round is a nullable (outer) join, which PostgreSQL cannot lock.
+    application = Application.objects.select_for_update(of=("self",)).select_related("offer__matching_round").get(
         pk=application.pk)
     _decisions_open(application)
     old = application.decision
     application.decision, application.decision_note = decision, note.strip()[:255]
-    if decision == CompanyDecision.REJECTED:
+    if decision != CompanyDecision.ACCEPTED:  # only an acceptable applicant keeps a place in the ranking
         application.company_rank = None
     application.save(update_fields=["decision", "decision_note", "company_rank"])
     record(AuditEntry.Action.UPDATE, application, by=by, changes={"decision": [old, decision]}, request=request)
@@ -417,8 +424,8 @@ def decide(application: Application, *, decision: str, by, note: str = "", reque
 @transaction.atomic
 def rank_applicants(offer: Offer, ordered: list[Application], *, by, request=None) -> None:
     """The company's own order of its applicants (first = most wanted); the unranked ones follow by the criteria.
-    Ranking an applicant accepts them; a rejected applicant cannot be ranked (leave them out)."""
-    offer = Offer.objects.select_for_update().select_related("matching_round").get(pk=offer.pk)
+    Ranking an applicant accepts them (one rejected earlier too: the ranking is the company's latest word)."""
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("matching_round").get(pk=offer.pk)
     if offer.matching_round is not None and offer.matching_round.status in (RoundStatus.MATCHED,
                                                                             RoundStatus.PUBLISHED):
         raise _error("decision_locked")
@@ -457,9 +464,10 @@ def _round_status(matching_round, old, new, *, by, request=None, **fields) -> Ma
 def _agreement_number(company: Company, year: int) -> str:
     """PKS-MAG/<year>/<company>/<n>: the company's n-th agreement of the year (under the company's row lock)."""
     prefix = f"PKS-MAG/{year}/{company.pk:04d}/"
-    last = (Placement.objects.filter(agreement_number__startswith=prefix)
-            .aggregate(last=Max("agreement_number"))["last"])
-    n = int(last.rsplit("/", 1)[1]) + 1 if last else 1
+    numbers = Placement.objects.filter(agreement_number__startswith=prefix).values_list("agreement_number",
+                                                                                         flat=True)
+    # The largest n as a number: as text, "999" sorts after "1000".
+    n = max((int(number.rsplit("/", 1)[1]) for number in numbers), default=0) + 1
     return f"{prefix}{n:03d}"
 
 
@@ -546,6 +554,8 @@ def upload_signed_scan(placement: Placement, uploaded_file, *, by, request=None)
     signed."""
     content_type = recognise(uploaded_file)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    if placement.status not in OPEN_STATUSES:
+        raise _error("not_running", status=placement.get_status_display())
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
@@ -587,7 +597,8 @@ def is_mentor_of(user, placement: Placement) -> bool:
     """The company's users and its mentors with an account confirm the logbook."""
     if not user.is_authenticated:
         return False
-    return placement.company_id in user.company_ids or placement.company.mentors.filter(user=user).exists()
+    return (placement.company_id in user.company_ids
+            or placement.company.mentors.filter(user=user, is_active=True).exists())
 
 
 @transaction.atomic
@@ -608,6 +619,8 @@ def write_week(placement: Placement, *, week_start: datetime.date, activities: s
     activities = activities.strip()
     if not activities:
         raise _error("activities_required")
+    if practice_hours < 0 or theory_hours < 0:
+        raise _error("hours_negative")
     if practice_hours + theory_hours > MAX_WEEK_HOURS:
         raise _error("hours_too_many", hours=practice_hours + theory_hours)
     entry = LogbookEntry.objects.filter(placement=placement, week_start=week).first()
@@ -715,11 +728,14 @@ def target_progress(programme_year) -> dict:
     return {
         "target": target.number if target else None,
         "slots": slots,
-        "placed": placements.filter(status__in=STARTED_STATUSES).values("person").distinct().count(),
+        # A placement stopped before it started (an agreement cancelled) placed no one.
+        "placed": placements.filter(status__in=STARTED_STATUSES).exclude(status=PlacementStatus.STOPPED,
+                                                                         started_on__isnull=True)
+        .values("person").distinct().count(),
         "running": placements.filter(status__in=[PlacementStatus.ACTIVE, PlacementStatus.PAUSED]).count(),
         "waiting": placements.filter(status__in=[PlacementStatus.DRAFT, PlacementStatus.SIGNED]).count(),
         "completed": placements.filter(status=PlacementStatus.COMPLETED, final_passed=True)
         .values("person").distinct().count(),
-        "stopped": placements.filter(status=PlacementStatus.STOPPED).count(),
+        "stopped": placements.filter(status=PlacementStatus.STOPPED, next__isnull=True).count(),  # not transfers
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kompeten.jobs.models import WORKING, CandidateProfile, Outcome
@@ -33,7 +33,7 @@ def _latest_outcome():
 
 def _chunk_profiles(ids: list[int]) -> list[CandidateProfile]:
     from kompeten.apprenticeships.models import OPEN_STATUSES, Placement
-    from kompeten.certificates.models import Certificate, CertificateKind
+    from kompeten.certificates.models import Certificate, CertificateKind, CertificateStatus
     from kompeten.training.models import Enrolment, EnrolmentStatus
 
     vocations: dict[int, set[int]] = defaultdict(set)
@@ -43,8 +43,13 @@ def _chunk_profiles(ids: list[int]) -> list[CandidateProfile]:
         vocations[person_id].add(vocation_id)
         if person_id not in last_completed or end > last_completed[person_id]:
             last_completed[person_id] = end
+    # Current: valid now — neither revoked nor suspended, and not past its validity (Certificate.objects.current()
+    # only leaves out the revoked ones).
     schemes: dict[int, set[str]] = defaultdict(set)
-    for person_id, code in (Certificate.objects.current().filter(person__in=ids, kind=CertificateKind.COMPETENCY)
+    today = timezone.localdate()
+    for person_id, code in (Certificate.objects.filter(person__in=ids, kind=CertificateKind.COMPETENCY,
+                                                       status=CertificateStatus.ACTIVE)
+                            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
                             .values_list("person_id", "scheme_code")):
         schemes[person_id].add(code)
     placed = set(Placement.objects.filter(person__in=ids, status__in=OPEN_STATUSES)
@@ -87,3 +92,16 @@ def refresh_profiles(person_ids=None) -> int:
                                              update_fields=FIELDS, batch_size=1000)
         written += len(profiles)
     return written
+
+
+def expired_since_refresh(today=None) -> list[int]:
+    """Persons whose profile still counts a competency certificate whose validity has ended since the profile was
+    computed (time passing sends no signal): ``kompeten jobs refresh-profiles --expired``, daily from cron."""
+    from kompeten.certificates.models import Certificate, CertificateKind, CertificateStatus
+
+    today = today or timezone.localdate()
+    return sorted(set(
+        Certificate.objects.filter(kind=CertificateKind.COMPETENCY, status=CertificateStatus.ACTIVE,
+                                   valid_until__lt=today,
+                                   person__candidate_profile__updated_at__date__lte=F("valid_until"))
+        .values_list("person_id", flat=True)))

@@ -44,6 +44,8 @@ MESSAGES = {
     "invitation_answered": _("This invitation has already been answered."),
     "not_your_invitation": _("This invitation is not yours."),
     "too_many_hired": _("%(count)s more would exceed the %(needed)s needed (%(filled)s already filled)."),
+    "needed_below_filled": _("%(filled)s have already been hired; the number needed cannot be lower."),
+    "person_not_candidate": _("%(person)s has not accepted an invitation to this vacancy."),
     "hire_count": _("The number hired is at least 1."),
     "person_hired_twice": _("%(person)s is already recorded as hired for this vacancy."),
     "outcome_in_future": _("The date of a situation cannot be in the future."),
@@ -66,10 +68,12 @@ def _user(by):
 # --- vacancies ------------------------------------------------------------------------------------
 
 
-def vacancy_problems(*, valid_from, valid_until, min_age=None, max_age=None, wage_min=None, wage_max=None
-                     ) -> list[tuple[str, DomainError]]:
+def vacancy_problems(*, valid_from, valid_until, min_age=None, max_age=None, wage_min=None, wage_max=None,
+                     number_needed=None, filled=0) -> list[tuple[str, DomainError]]:
     """(field, error) for each inconsistency in a vacancy's numbers; forms and the importer both use it."""
     problems = []
+    if number_needed is not None and number_needed < filled:
+        problems.append(("number_needed", _error("needed_below_filled", filled=filled)))
     if valid_from and valid_until and valid_until < valid_from:
         problems.append(("valid_until", _error("dates_order")))
     if min_age is not None and max_age is not None and max_age < min_age:
@@ -90,7 +94,8 @@ def save_vacancy(vacancy: Vacancy, *, vocations=None, by, request=None) -> Vacan
     check_company(vacancy.company)
     problems = vacancy_problems(valid_from=vacancy.valid_from, valid_until=vacancy.valid_until,
                                 min_age=vacancy.min_age, max_age=vacancy.max_age, wage_min=vacancy.wage_min,
-                                wage_max=vacancy.wage_max)
+                                wage_max=vacancy.wage_max, number_needed=vacancy.number_needed,
+                                filled=vacancy.filled)
     if problems:
         raise problems[0][1]
     created = vacancy.pk is None
@@ -107,6 +112,8 @@ def save_vacancy(vacancy: Vacancy, *, vocations=None, by, request=None) -> Vacan
 def close_vacancy(vacancy: Vacancy, *, by, request=None) -> Vacancy:
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
     old = vacancy.status
+    if old != VacancyStatus.OPEN:
+        raise _error("vacancy_not_open")
     vacancy.status = VacancyStatus.CLOSED
     vacancy.save(update_fields=["status"])
     record(AuditEntry.Action.TRANSITION, vacancy, by=by, changes={"status": [old, vacancy.status]}, request=request)
@@ -126,6 +133,9 @@ def record_hire(vacancy: Vacancy, *, count: int = 1, person=None, on: datetime.d
         raise _error("too_many_hired", count=count, needed=vacancy.number_needed, filled=vacancy.filled)
     if person is not None and Hire.objects.filter(vacancy=vacancy, person=person).exists():
         raise _error("person_hired_twice", person=person.full_name)
+    if person is not None and not Invitation.objects.filter(vacancy=vacancy, person=person,
+                                                            status=InvitationStatus.ACCEPTED).exists():
+        raise _error("person_not_candidate", person=person.full_name)
     hire = Hire.objects.create(vacancy=vacancy, count=count, person=person, on=on, note=note.strip()[:255],
                                by=_user(by))
     Vacancy.objects.filter(pk=vacancy.pk).update(filled=F("filled") + count)
@@ -155,7 +165,7 @@ def invite(vacancy: Vacancy, person, *, by, message: str = "", score: float = 0,
         raise _error("not_shown", person=person.full_name)
     if Invitation.objects.filter(vacancy=vacancy, person=person).exists():
         raise _error("already_invited", person=person.full_name)
-    invitation = Invitation.objects.create(vacancy=vacancy, person=person, message=message.strip(),
+    invitation = Invitation.objects.create(vacancy=vacancy, person=person, message=message.strip()[:1000],
                                            score=score, reasons=list(reasons), sent_by=_user(by))
     record(AuditEntry.Action.CREATE, invitation, by=by, request=request)
     from kompeten.jobs import notifications
@@ -224,6 +234,12 @@ def public_profile(person, *, today=None) -> dict:
             for c in Certificate.objects.current().filter(person=person).order_by("-issued_on")
             if c.kind in (CertificateKind.COMPETENCY, CertificateKind.TRAINING, CertificateKind.APPRENTICESHIP)],
     }
+
+
+def withdraw_invitations(person) -> int:
+    """A withdrawn consent to being shown to companies withdraws the person's open and accepted invitations."""
+    return Invitation.objects.filter(person=person, status__in=[InvitationStatus.SENT, InvitationStatus.ACCEPTED]
+                                     ).update(status=InvitationStatus.WITHDRAWN, answered_at=timezone.now())
 
 
 # --- outcomes and the AK/1 card -------------------------------------------------------------------

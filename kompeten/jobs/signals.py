@@ -1,11 +1,17 @@
 """Keep candidate profiles current: whatever a profile reads changes → that person's profile is recomputed in the
-same transaction (so a withdrawn consent takes effect at once). Bulk writes (bulk_create / update) send no
-signals: their callers refresh profiles themselves (profiles.refresh_profiles)."""
+same transaction (so a withdrawn consent takes effect at once). Bulk writes (bulk_create / bulk_update / update)
+send no signals: their callers refresh profiles themselves (profiles.refresh_profiles).
+
+Saved or deleted: a person, a consent, an enrolment, a certificate, a placement, an outcome. A batch saved (its
+dates, its status — ``programmes.services.transition_batch`` saves it when the batch is completed) refreshes its
+participants who completed it: ``training.services.complete_batch`` records the completions with bulk_update, which
+sends no signal, so without this their profiles would wait for the next bulk refresh.
+"""
 
 import contextlib
 import contextvars
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from kompeten.jobs.profiles import refresh_profiles
@@ -22,8 +28,13 @@ def suspended():
     finally:
         _suspended.reset(token)
 
+
 WATCHED = ["registry.Person", "registry.Consent", "training.Enrolment", "certificates.Certificate",
            "apprenticeships.Placement", "jobs.Outcome"]
+
+
+def _label(sender) -> str:
+    return f"{sender._meta.app_label}.{sender.__name__}"
 
 
 def _person_id(instance) -> int | None:
@@ -34,8 +45,36 @@ def _person_id(instance) -> int | None:
 
 @receiver(post_save)
 def refresh_on_change(sender, instance, raw=False, **kwargs):
-    if raw or _suspended.get() or f"{sender._meta.app_label}.{sender.__name__}" not in WATCHED:
+    if raw or _suspended.get():
+        return
+    label = _label(sender)
+    if label == "programmes.Batch":
+        _refresh_batch(instance)
+        return
+    if label not in WATCHED:
         return
     person_id = _person_id(instance)
     if person_id is not None:
         refresh_profiles([person_id])
+
+
+@receiver(post_delete)
+def refresh_on_delete(sender, instance, **kwargs):
+    """A deleted enrolment, certificate, placement or outcome no longer counts (a deleted person's profile goes
+    with them, by cascade)."""
+    if _suspended.get() or _label(sender) not in WATCHED or _label(sender) == "registry.Person":
+        return
+    person_id = _person_id(instance)
+    if person_id is not None:
+        refresh_profiles([person_id])
+
+
+def _refresh_batch(batch) -> None:
+    from kompeten.training.models import Enrolment, EnrolmentStatus
+
+    if batch.pk is None:
+        return
+    person_ids = list(Enrolment.objects.filter(batch=batch, status=EnrolmentStatus.COMPLETED)
+                      .values_list("person_id", flat=True))
+    if person_ids:
+        refresh_profiles(person_ids)
