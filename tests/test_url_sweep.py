@@ -19,7 +19,7 @@ from conftest import assess, make_person, make_user
 PUBLIC = {
     "set_language", "core:home", "core:healthz", "accounts:login", "accounts:logout", "registry:register",
     "reference:villages", "certificates:verify_fragment", "certificates:verify", "certificates:keys",
-    "api:verify", "api:openapi-json", "api:openapi-view", "api:api-root",
+    "api:verify", "api:openapi-json", "api:openapi-view", "api:api-root", "apprenticeships:company_register",
 }
 
 # Public pages of one certificate: anyone may verify it; they show what is printed, never personal data
@@ -37,6 +37,11 @@ NO_OBJECT = {
     "selection:round_list", "selection:round_create", "selection:my_applications",
     "assessment:event_list", "assessment:event_create", "assessment:my_assessments", "assessment:scheme_list",
     "certificates:list", "certificates:mine",
+    "apprenticeships:home", "apprenticeships:company_list", "apprenticeships:offer_list",
+    "apprenticeships:offer_create", "apprenticeships:round_list", "apprenticeships:round_create",
+    "apprenticeships:mine", "apprenticeships:placement_list", "apprenticeships:placement_create",
+    "jobs:vacancy_list", "jobs:vacancy_create", "jobs:vacancy_import", "jobs:mine", "jobs:rates", "jobs:followups",
+    "jobs:ak1_list", "jobs:demand", "jobs:planning",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
@@ -188,7 +193,8 @@ def all_url_names(patterns=None, namespace=""):
 def test_every_url_pattern_is_classified():
     names = all_url_names()
     classified = (PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | PUBLIC_FILES
-                  | JOB_SEEKER_OBJECTS | PUBLIC_CERTIFICATE_PAGES)
+                  | JOB_SEEKER_OBJECTS | PUBLIC_CERTIFICATE_PAGES | set(WORK_URLS) | WORK_PROVINCE_OBJECTS
+                  | WORK_JOB_SEEKER_OBJECTS | PUBLIC_TOKEN_PAGES)
     unclassified = names - classified
     assert not unclassified, f"add these URL names to the sweep: {sorted(unclassified)}"
     stale = classified - names
@@ -377,3 +383,199 @@ def test_public_certificate_pages_show_no_personal_data(name, client, balikpapan
     for secret in (person.nik, person.masked_nik, person.phone, "81234567890", person.street, birth.isoformat(),
                    birth.strftime("%d-%m-%Y"), birth.strftime("%d/%m/%Y")):
         assert secret not in page, (url, secret)
+
+
+# --- apprenticeships and jobs: objects of a company, its offers and vacancies, an apprentice's placement -------
+
+# name -> (object, owner persona). Outsiders: the operator of BLKI Bontang, the user of another company and a job
+# seeker who is not the apprentice all get 404; the owner reaches the page.
+WORK_URLS = {
+    "apprenticeships:company_detail": ("company", "company_user"),
+    "apprenticeships:company_edit": ("company", "company_user"),
+    "apprenticeships:company_verify": ("pending_company", "province_admin"),
+    "apprenticeships:company_reject": ("pending_company", "province_admin"),
+    "apprenticeships:mentor_add": ("company", "company_user"),
+    "apprenticeships:offer_detail": ("draft_offer", "company_user"),
+    "apprenticeships:offer_edit": ("draft_offer", "company_user"),
+    "apprenticeships:offer_submit": ("draft_offer", "company_user"),
+    "apprenticeships:offer_approve": ("submitted_offer", "province_admin"),
+    "apprenticeships:offer_reject": ("submitted_offer", "province_admin"),
+    "apprenticeships:offer_close": ("offer", "company_user"),
+    "apprenticeships:offer_applicants": ("offer", "company_user"),
+    "apprenticeships:applicant_detail": ("application", "company_user"),
+    "apprenticeships:round_close": ("round", "province_admin"),
+    "apprenticeships:round_match": ("round", "province_admin"),
+    "apprenticeships:round_publish": ("round", "province_admin"),
+    "apprenticeships:placement_detail": ("placement", "operator_balikpapan"),
+    "apprenticeships:placement_transition": ("placement", "company_user"),
+    "apprenticeships:agreement_pdf": ("placement", "apprentice"),
+    "apprenticeships:scan_upload": ("placement", "company_user"),
+    "apprenticeships:scan_download": ("placement", "company_user"),
+    "apprenticeships:placement_transfer": ("placement", "operator_balikpapan"),
+    "apprenticeships:visit_add": ("placement", "operator_balikpapan"),
+    "apprenticeships:placement_complete": ("placement", "company_user"),
+    "apprenticeships:logbook_write": ("placement", "apprentice"),
+    "apprenticeships:logbook_confirm": ("logbook", "company_user"),
+    "jobs:vacancy_detail": ("closed_vacancy", "company_user"),
+    "jobs:vacancy_edit": ("vacancy", "company_user"),
+    "jobs:vacancy_close": ("vacancy", "company_user"),
+    "jobs:shortlist": ("vacancy", "company_user"),
+    "jobs:invite": ("vacancy", "company_user"),
+    "jobs:hire": ("vacancy", "company_user"),
+    "jobs:candidate": ("invitation", "company_user"),
+    "jobs:answer": ("invitation", "apprentice"),
+    "jobs:followup": ("survey", "operator_balikpapan"),
+    "jobs:person_outcome": ("apprentice_person", "operator_balikpapan"),
+    "jobs:ak1_report": ("apprentice_person", "operator_balikpapan"),
+}
+
+# Matching rounds belong to the province: staff read them, companies and job seekers do not.
+WORK_PROVINCE_OBJECTS = {"apprenticeships:round_detail"}
+
+# A round's application page: every job seeker may open it; staff and companies may not.
+WORK_JOB_SEEKER_OBJECTS = {"apprenticeships:round_apply"}
+
+# Public pages reached with an unguessable token (the outcome survey): 404 for any other token.
+PUBLIC_TOKEN_PAGES = {"jobs:survey"}
+
+
+@pytest.fixture
+def other_company_user(db):
+    from kompeten.apprenticeships.models import Company
+
+    other = Company.objects.create(name="PT Ritel Sejahtera", sector_id="trade", status="verified", employees=80)
+    return make_user("hrd@ritelsejahtera.test", "company_user", company=other, full_name="HRD Ritel")
+
+
+@pytest.fixture
+def work_objects(company, company_user, completed_batch, operator_balikpapan, province_admin, programme_year):
+    """PT Tambang Maju's offers (draft, submitted, approved in an open round), an application and a running
+    placement of an apprentice trained at BLKI Balikpapan (with a signed scan and a logbook week), a pending
+    company, vacancies (open and closed) with an invitation, and the apprentice's outcome survey."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kompeten.apprenticeships import services as apprenticeships
+    from kompeten.apprenticeships.models import Company, MatchingRound, Mentor, Offer
+    from kompeten.jobs import services as jobs
+    from kompeten.jobs import tracer
+    from kompeten.jobs.models import Vacancy
+    from kompeten.reference.models import Kbji
+    from kompeten.registry.services import record_consent
+
+    occupation = Kbji.objects.filter(code__startswith="7233").order_by("code").first()
+    mentor = Mentor.objects.create(company=company, name="Joko", position="Supervisor")
+
+    def offer(status, matching_round=None):
+        made = Offer.objects.create(company=company, programme_year=programme_year, title="Mekanik Alat Berat",
+                                    occupation=occupation, slots=4, start_date=datetime.date(2025, 7, 1), months=6,
+                                    theory_percent=20, allowance=2_500_000, status=status,
+                                    matching_round=matching_round)
+        made.locations.set(["64.71"])
+        made.mentors.add(mentor)
+        return made
+
+    round_ = MatchingRound.objects.create(programme_year=programme_year, name="Magang 2025",
+                                          opens_at=datetime.date(2025, 5, 1), closes_at=datetime.date(2099, 5, 31))
+    approved = offer("approved", round_)
+    trained = completed_batch.enrolments.select_related("person").order_by("pk")
+    apprentice_person, applicant = trained[0].person, trained[1].person
+    apprentice = make_user("apprentice@example.test", "job_seeker", full_name=apprentice_person.full_name)
+    apprentice_person.user = apprentice
+    apprentice_person.ak1_number, apprentice_person.ak1_expires = "AK1/6471/2025/00001", datetime.date(2027, 1, 5)
+    apprentice_person.save(update_fields=["user", "ak1_number", "ak1_expires"])
+    application = apprenticeships.apply(applicant, round_, [approved], by=province_admin,
+                                        today=datetime.date(2025, 5, 10))[0]
+    placement = apprenticeships.place_direct(apprentice_person, approved, by=operator_balikpapan, reason="Rekomendasi")
+    apprenticeships.transition(placement, "signed", by=company_user)
+    apprenticeships.transition(placement, "active", by=company_user, on=datetime.date(2025, 7, 1))
+    apprenticeships.upload_signed_scan(placement, SimpleUploadedFile("pks.pdf", b"%PDF-1.4\n%%EOF\n"),
+                                       by=company_user)
+    logbook = apprenticeships.write_week(placement, week_start=datetime.date(2025, 7, 7), activities="Servis unit",
+                                         practice_hours=32, theory_hours=8, by=apprentice,
+                                         today=datetime.date(2025, 7, 12))
+
+    def vacancy(status):
+        return Vacancy.objects.create(company=company, title="Operator Excavator", occupation=occupation,
+                                      sector_id="mining", number_needed=3, valid_from=datetime.date(2025, 1, 1),
+                                      valid_until=datetime.date(2099, 12, 31), region_id="64.71", status=status)
+
+    open_vacancy = vacancy("open")
+    record_consent(apprentice_person, purpose="share_companies", given=True, channel="web", by=apprentice)
+    record_consent(apprentice_person, purpose="outcome_surveys", given=True, channel="web", by=apprentice)
+    invitation = jobs.invite(open_vacancy, apprentice_person, by=company_user)
+    tracer.schedule(datetime.date(2025, 9, 1))
+    survey = apprentice_person.outcome_surveys.order_by("pk").first()
+    pending = Company.objects.create(name="CV Baru Daftar", sector_id="trade", status="pending", employees=20)
+    submitted = offer("submitted")
+    return {
+        "company": company, "pending_company": pending, "draft_offer": offer("draft"), "submitted_offer": submitted,
+        "offer": approved, "application": application, "round": round_, "placement": placement,
+        "logbook": logbook, "vacancy": open_vacancy, "closed_vacancy": vacancy("closed"), "invitation": invitation,
+        "survey": survey, "apprentice_person": apprentice_person, "apprentice": apprentice,
+    }
+
+
+def _work_url(name, objects):
+    return reverse(name, kwargs={"pk": objects[WORK_URLS[name][0]].pk})
+
+
+def test_work_fixture_is_complete(work_objects):
+    assert all(work_objects[key] is not None for key, _owner in WORK_URLS.values())
+
+
+@pytest.mark.parametrize("name", sorted(WORK_URLS))
+def test_work_outsiders_get_404(name, client, operator_bontang, other_company_user, job_seeker, work_objects):
+    url = _work_url(name, work_objects)
+    for outsider in (operator_bontang, other_company_user, job_seeker):
+        client.force_login(outsider)
+        answers = {client.get(url).status_code, client.post(url).status_code}
+        assert answers <= {404, 405} and 404 in answers, (url, outsider, answers)
+
+
+@pytest.mark.parametrize("name", sorted(WORK_URLS))
+def test_work_owner_reaches_object(name, client, request, work_objects):
+    url = _work_url(name, work_objects)
+    owner = WORK_URLS[name][1]
+    user = work_objects["apprentice"] if owner == "apprentice" else request.getfixturevalue(owner)
+    client.force_login(user)
+    answers = {client.get(url).status_code, client.post(url).status_code}
+    # 400: an action posted empty re-renders its page with the errors next to the fields.
+    assert answers & {200, 302, 400} and 404 not in answers, (url, owner, answers)
+
+
+@pytest.mark.parametrize("name", sorted(set(WORK_URLS) | WORK_PROVINCE_OBJECTS | WORK_JOB_SEEKER_OBJECTS))
+def test_work_anonymous_is_sent_to_login(name, client, work_objects):
+    key = WORK_URLS[name][0] if name in WORK_URLS else "round"
+    url = reverse(name, kwargs={"pk": work_objects[key].pk})
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code in (302, 405), (url, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_rounds_are_for_staff_only(client, operator_bontang, other_company_user, job_seeker, work_objects):
+    url = reverse("apprenticeships:round_detail", kwargs={"pk": work_objects["round"].pk})
+    client.force_login(operator_bontang)
+    assert client.get(url).status_code == 200
+    for outsider in (other_company_user, job_seeker, work_objects["apprentice"]):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+
+
+def test_round_apply_is_for_job_seekers_only(client, operator_bontang, company_user, job_seeker, work_objects):
+    url = reverse("apprenticeships:round_apply", kwargs={"pk": work_objects["round"].pk})
+    client.force_login(job_seeker)
+    assert client.get(url).status_code == 200
+    for outsider in (operator_bontang, company_user):
+        client.force_login(outsider)
+        assert {client.get(url).status_code, client.post(url).status_code} == {404}
+
+
+def test_survey_is_reached_only_with_its_token(client, work_objects):
+    survey = work_objects["survey"]
+    assert client.get(reverse("jobs:survey", kwargs={"token": survey.token})).status_code == 200
+    assert client.get(reverse("jobs:survey", kwargs={"token": survey.token[:-1] + "x"})).status_code == 404
+    page = client.get(reverse("jobs:survey", kwargs={"token": survey.token})).content.decode()
+    person = survey.person
+    for secret in (person.nik, person.birth_date.strftime("%d-%m-%Y"), person.full_name.split()[-1]):
+        assert secret not in page, secret
