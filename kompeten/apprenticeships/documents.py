@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,8 +25,10 @@ from kompeten.apprenticeships.models import Authority, Placement
 from kompeten.training.documents import (
     _MM,
     _bi,
+    _heading,
     _numbered_canvas,
     _p,
+    _pairs_table,
     _plain,
     _printable,
     _styles,
@@ -35,6 +36,8 @@ from kompeten.training.documents import (
     _usable_width,
     tanggal,
 )
+
+LABEL_WIDTH = 48 * _MM  # of the "label : value" tables
 
 MINISTRY = "Direktur Jenderal Pembinaan Pelatihan Vokasi dan Produktivitas, Kementerian Ketenagakerjaan RI"
 
@@ -137,29 +140,6 @@ def _place(placement) -> str:
 # --- building blocks ------------------------------------------------------------------------------
 
 
-def _pairs_table(pairs, styles, width: float, *, label_width: float = 48 * _MM):
-    from reportlab.platypus import Table, TableStyle
-
-    rows = [[_p(_bi(label, english, size=6, sep=" "), styles["label"], raw=True), _p(":", styles["base"]),
-             _p(value or "-", styles["base"])] for label, english, value in pairs]
-    table = Table(rows, colWidths=[label_width, 3 * _MM, width - label_width - 3 * _MM], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 0.8),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.8),
-    ]))
-    return table
-
-
-def _heading(indonesian: str, english: str, styles) -> list:
-    from reportlab.platypus import Spacer
-
-    return [Spacer(1, 7), _p(f"<b>{escape(indonesian)}</b> <font name='Helvetica-Oblique' size='7' "
-                             f"color='#555555'>{escape(english)}</font>", styles["base"], raw=True), Spacer(1, 3)]
-
-
 def _section(indonesian: str, english: str, styles, content: list):
     """A heading kept on the same page as its clauses."""
     from reportlab.platypus import KeepTogether
@@ -255,7 +235,7 @@ def agreement_pdf(placement, *, day: datetime.date | None = None) -> bytes:
                                                     else ""] if x)),
         ("NIB", "Business number", company.nib),
         ("Diwakili oleh", "Represented by", "." * 40 + "  Jabatan: " + "." * 30),
-    ], styles, width))
+    ], styles, width, label_width=LABEL_WIDTH))
 
     story += _heading("II. PIHAK KEDUA (Peserta Pemagangan)", "The apprentice", styles)
     story.append(_pairs_table([
@@ -266,7 +246,7 @@ def agreement_pdf(placement, *, day: datetime.date | None = None) -> bytes:
         ("Pendidikan", "Education", person.education.name if person.education_id else "-"),
         ("Alamat", "Address", _address(person)),
         ("No. HP", "Phone", _phone(person.phone)),
-    ], styles, width))
+    ], styles, width, label_width=LABEL_WIDTH))
 
     story.append(Spacer(1, 6))
     story.append(_p(_bi("Kedua belah pihak sepakat mengadakan Perjanjian Pemagangan dengan ketentuan sebagai "
@@ -289,7 +269,7 @@ def agreement_pdf(placement, *, day: datetime.date | None = None) -> bytes:
          if placement.mentor else "ditunjuk oleh Pihak Pertama"),
         ("Persetujuan program", "Programme approval", (f"No. {offer.approval_number}, {authority_title(offer)}"
                                                        if offer.approval_number else "-")),
-    ], styles, width))
+    ], styles, width, label_width=LABEL_WIDTH))
 
     insurance = ("Pihak Pertama mengikutsertakan Pihak Kedua dalam program jaminan sosial BPJS Ketenagakerjaan "
                  "(Jaminan Kecelakaan Kerja dan Jaminan Kematian) selama Pemagangan."

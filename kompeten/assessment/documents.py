@@ -39,8 +39,10 @@ from kompeten.registry.models import DocumentKind
 from kompeten.training.documents import (
     _MM,
     _bi,
+    _heading,
     _numbered_canvas,
     _p,
+    _pairs_table,
     _plain,
     _printable,
     _styles,
@@ -213,30 +215,6 @@ def _example_note(ctx: _Context, styles) -> list:
                styles["small"], raw=True)]
 
 
-def _pairs_table(pairs, styles, width: float, *, label_width: float = 46 * _MM):
-    """"label : value" rows, the label Indonesian with its English sub-label."""
-    from reportlab.platypus import Table, TableStyle
-
-    rows = [[_p(_bi(label, english, size=6, sep=" "), styles["label"], raw=True), _p(":", styles["base"]),
-             _p(value or "-", styles["base"])] for label, english, value in pairs]
-    table = Table(rows, colWidths=[label_width, 3 * _MM, width - label_width - 3 * _MM], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 0.8),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.8),
-    ]))
-    return table
-
-
-def _section(indonesian: str, english: str, styles) -> list:
-    from reportlab.platypus import Spacer
-
-    return [Spacer(1, 7), _p(f"<b>{escape(indonesian)}</b> <font name='Helvetica-Oblique' size='7' "
-                             f"color='#555555'>{escape(english)}</font>", styles["base"], raw=True), Spacer(1, 3)]
-
-
 def _grid(rows, widths, *, header_rows: int = 1, extra=()):
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
@@ -384,7 +362,7 @@ def apl01_pdf(candidate: Assessment) -> bytes:
         story.append(_p(_bi("Permohonan belum direkam: data pemohon saat ini.",
                             "Not recorded yet: the applicant's current data.", sep=" "), styles["small"], raw=True))
 
-    story += _section("Bagian 1: Rincian Data Pemohon Sertifikasi", "Part 1: the applicant's details", styles)
+    story += _heading("Bagian 1: Rincian Data Pemohon Sertifikasi", "Part 1: the applicant's details", styles)
     story.append(_p(_bi("a. Data Pribadi", "Personal data", sep=" "), styles["label"], raw=True))
     story.append(_pairs_table([
         ("Nama lengkap", "Full name", data.get("full_name") or ""),
@@ -400,7 +378,7 @@ def apl01_pdf(candidate: Assessment) -> bytes:
     story.append(_p(_bi("b. Data Pelatihan / Pekerjaan", "Training / work", sep=" "), styles["label"], raw=True))
     story.append(_pairs_table([_background(ctx)], styles, width))
 
-    story += _section("Bagian 2: Data Sertifikasi", "Part 2: the certification applied for", styles)
+    story += _heading("Bagian 2: Data Sertifikasi", "Part 2: the certification applied for", styles)
     scheme = ctx.scheme
     purposes = "&nbsp;&nbsp; ".join(f"{_box(index == 0)} {escape(idn)} <i><font size='6' color='#555555'>"
                                     f"({escape(en)})</font></i>" for index, (idn, en) in enumerate(PURPOSES))
@@ -421,7 +399,7 @@ def apl01_pdf(candidate: Assessment) -> bytes:
     story += [Spacer(1, 3), _p(_bi("Daftar unit kompetensi", "Units of competency", sep=" "), styles["label"],
                                   raw=True), Spacer(1, 2), _grid(unit_rows, [10 * _MM, 38 * _MM, width - 48 * _MM])]
 
-    story += _section("Bagian 3: Bukti Kelengkapan Pemohon", "Part 3: supporting documents", styles)
+    story += _heading("Bagian 3: Bukti Kelengkapan Pemohon", "Part 3: supporting documents", styles)
     doc_rows = [[_p("No", styles["head"]), _p(_bi("Bukti Persyaratan Dasar", "Requirement"), styles["head"], raw=True),
                  _p(_bi("Berkas", "File"), styles["head"], raw=True),
                  _p(_bi("Ada", "Present"), styles["head"], raw=True)]]
@@ -435,7 +413,7 @@ def apl01_pdf(candidate: Assessment) -> bytes:
         doc_rows.append(["", _p("Belum ada dokumen (no documents)", styles["cell"]), "", ""])
     story.append(_grid(doc_rows, [10 * _MM, 82 * _MM, width - 110 * _MM, 18 * _MM]))
 
-    story += _section("Rekomendasi (diisi oleh LSP)", "Recommendation (by the LSP)", styles)
+    story += _heading("Rekomendasi (diisi oleh LSP)", "Recommendation (by the LSP)", styles)
     accepted = ctx.candidate.apl01_at is not None
     story.append(_pd(f"Berdasarkan ketentuan persyaratan dasar, pemohon: &nbsp; {_box(accepted)} Diterima &nbsp; "
                      f"{_box(False)} Tidak diterima &nbsp; sebagai peserta sertifikasi. <i><font size='6' "
@@ -461,7 +439,7 @@ def apl02_pdf(candidate: Assessment) -> bytes:
     story += _title("FR.APL.02. ASESMEN MANDIRI", "Self-assessment", styles)
     story += [_pairs_table(_event_pairs(ctx), styles, width)]
     story += _example_note(ctx, styles)
-    story += _section("Panduan Asesmen Mandiri", "Instructions", styles)
+    story += _heading("Panduan Asesmen Mandiri", "Instructions", styles)
     story.append(_p("Baca setiap unit kompetensi dan elemennya. Tulis <b>K</b> bila Anda yakin dapat melakukan "
                     "tugas yang dijelaskan, atau <b>BK</b> bila belum. <i><font size='6' color='#555555'>(Read "
                     "each unit and its elements; K if you are confident you can do it, BK if not yet.)</font></i>",
@@ -480,7 +458,7 @@ def apl02_pdf(candidate: Assessment) -> bytes:
         rows.append(["", _p("Belum ada unit (no units)", styles["cell"]), "", ""])
     story.append(_grid(rows, [10 * _MM, width - 42 * _MM, 16 * _MM, 16 * _MM], extra=[("VALIGN", (0, 1), (1, -1),
                                                                                           "TOP")]))
-    story += _section("Rekomendasi Asesor", "The assessor's recommendation", styles)
+    story += _heading("Rekomendasi Asesor", "The assessor's recommendation", styles)
     proceed = ctx.candidate.apl02_at is not None
     story.append(_pd(f"Asesmen {_box(proceed)} dapat dilanjutkan &nbsp; {_box(False)} tidak dapat dilanjutkan "
                      f"<i><font size='6' color='#555555'>(the assessment may / may not proceed)</font></i>",
@@ -541,7 +519,7 @@ def ak02_pdf(candidate: Assessment) -> bytes:
                            ("SPAN", (3, 0), (last_method, 0)), ("SPAN", (last_method + 1, 0), (last_method + 2, 0)),
                        ]))
 
-    story += _section("Catatan Asesor", "The assessor's notes", styles)
+    story += _heading("Catatan Asesor", "The assessor's notes", styles)
     notes = [(r.unit.code, r.notes) for r in ctx.results if r.notes]
     if notes:
         for code, note in notes:
@@ -550,7 +528,7 @@ def ak02_pdf(candidate: Assessment) -> bytes:
         story.append(_p("-", styles["small"]))
 
     advice = recommendation(r.result for r in ctx.results)
-    story += _section("Rekomendasi Hasil Asesmen", "Recommendation", styles)
+    story += _heading("Rekomendasi Hasil Asesmen", "Recommendation", styles)
     story.append(_pd(f"{_box(advice == Decision.K)} Kompeten &nbsp;&nbsp; {_box(advice == Decision.BK)} Belum "
                      f"Kompeten" + ("" if advice else " &nbsp; <i>(belum semua unit dinilai: not every unit is "
                                                      "judged yet)</i>"), styles["base"]))
@@ -566,7 +544,7 @@ def ak02_pdf(candidate: Assessment) -> bytes:
          _day(ctx.candidate.submitted_at)),
     ], ctx.place))
 
-    story += _section("Keputusan LSP", "The LSP's decision", styles)
+    story += _heading("Keputusan LSP", "The LSP's decision", styles)
     decided = ctx.candidate.status == "approved" and ctx.candidate.decision
     if decided:
         decision = DECISIONS_ID.get(ctx.candidate.decision, ctx.candidate.decision)
@@ -578,7 +556,7 @@ def ak02_pdf(candidate: Assessment) -> bytes:
     else:
         story.append(_p(_bi("Belum diputuskan.", "Not decided yet.", sep=" "), styles["base"], raw=True))
     if ctx.amendments:
-        story += _section("Perubahan Hasil (Amandemen)", "Amendments", styles)
+        story += _heading("Perubahan Hasil (Amandemen)", "Amendments", styles)
         rows = [[_p(h, styles["head"], raw=True) for h in (
             "No", _bi("Unit", "Unit"), _bi("Semula", "Was"), _bi("Menjadi", "Now"), _bi("Keputusan", "Decision"),
             _bi("Alasan", "Reason"), _bi("Oleh / tanggal", "By / on"))]]
@@ -592,7 +570,7 @@ def ak02_pdf(candidate: Assessment) -> bytes:
             ])
         story.append(_grid(rows, [8 * _MM, 27 * _MM, 14 * _MM, 14 * _MM, 20 * _MM, width - 123 * _MM, 40 * _MM]))
     if ctx.appeals:
-        story += _section("Banding (FR.AK.04)", "Appeals", styles)
+        story += _heading("Banding (FR.AK.04)", "Appeals", styles)
         for appeal in ctx.appeals:
             decided_on = f", {tanggal(_day(appeal.decided_at))}" if appeal.decided_at else ""
             story.append(_pairs_table([

@@ -276,8 +276,10 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
     ``batch_share`` scales the batch plan (BATCH_PLAN) down for tests; each centre keeps at least one
     batch per sector it offers.
     """
+    from kompeten.apprenticeships import demo as apprenticeship_demo
     from kompeten.assessment import demo as assessment_demo  # it builds on this module's steps and helpers
     from kompeten.certificates import demo as certificates_demo
+    from kompeten.jobs import demo as jobs_demo
 
     return {
         "vocations": offer_example_vocations(),
@@ -301,6 +303,8 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
         "assessments": assessment_demo.make_assessments(),
         "appeals": assessment_demo.make_appeals(),
         "certificates": certificates_demo.make_certificates(DEMO_TODAY),
+        "apprenticeships": apprenticeship_demo.make_apprenticeships(DEMO_TODAY),
+        "jobs": jobs_demo.make_jobs(DEMO_TODAY),
     }
 
 

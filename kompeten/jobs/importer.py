@@ -21,9 +21,8 @@ vacancy twice in one file is an error on the later row.
 from __future__ import annotations
 
 import datetime
-import io
+import functools
 import re
-import warnings
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -34,19 +33,10 @@ from kompeten.apprenticeships.models import Company
 from kompeten.assessment.models import Scheme
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
+from kompeten.core import cells
+from kompeten.core.cells import CellProblem, RowError
 from kompeten.core.errors import DomainError
-from kompeten.core.exports import FORMULA_PREFIXES
-from kompeten.core.spreadsheets import (
-    EXCEL_MAX_ROWS,
-    CsvReader,
-    ExcelError,
-    FileRejected,
-    Formula,
-    Guarded,
-    XlsxReader,
-    detect,
-    open_stream,
-)
+from kompeten.core.spreadsheets import FileRejected
 from kompeten.jobs import services
 from kompeten.jobs.models import Vacancy, VacancySource
 from kompeten.programmes.models import Vocation
@@ -102,26 +92,7 @@ REGENCY_ALIASES = {
     "64.74": ("bontang", "kota bontang"),
 }
 
-_SEX = {
-    "l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": "L", "male": "L",
-    "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "f": "P", "female": "P",
-    "lp": "", "semua": "", "bebas": "", "any": "", "all": "", "lakilakiperempuan": "", "priawanita": "",
-    "lakilakidanperempuan": "", "lakilakiatauperempuan": "", "tidakditentukan": "", "": "",
-}
-MONTHS = {
-    "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "pebruari": 2, "february": 2, "maret": 3,
-    "mar": 3, "march": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "jun": 6, "june": 6, "juli": 7,
-    "jul": 7, "july": 7, "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "august": 8, "september": 9,
-    "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "oct": 10, "october": 10, "november": 11, "nov": 11,
-    "nopember": 11, "desember": 12, "des": 12, "dec": 12, "december": 12,
-}
-
-_BLANKS = re.compile(r"[\s\x00-\x1f\x7f\u00a0\u2007\u202f]+")
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
-_DMY = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})")
-_YMD = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
-_D_MONTH_Y = re.compile(r"([0-9]{1,2})[\s\-/.]+([a-z]+)\.?[\s\-/.]+([0-9]{4})")
 _DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
 _COMMA_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]{1,2})?")
@@ -132,14 +103,7 @@ _REGENCY_PREFIX = re.compile(r"^(?:kota|kabupaten|kab)\s+")
 
 
 @dataclass
-class RowError:
-    row: int  # as the spreadsheet shows it: the header is row 1, the first data row is 2
-    column: str  # the column header as written in the file, or "" for the whole row
-    message: str
-
-
-@dataclass
-class ImportReport:
+class ImportReport(cells.ErrorRows):
     total_rows: int
     created: int
     skipped: int  # rows equal to a vacancy already stored
@@ -148,79 +112,39 @@ class ImportReport:
     file_error: str = ""
     vacancy_ids: list[int] = field(default_factory=list)
 
-    @property
-    def error_rows(self) -> int:
-        """How many rows have at least one error (in valid-only mode: the rows left out)."""
-        return len({error.row for error in self.errors})
-
-
-class _CellProblem(Exception):
-    """A cell's value is refused; the message is for the user."""
-
 
 # ---------------------------------------------------------------------------------------------
-# Cleaning one cell
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = _BLANKS.sub(" ", _ZERO_WIDTH.sub("", value if isinstance(value, str) else str(value))).strip()
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_PREFIXES:
-        text = text[1:]  # the quote an export puts before a formula character
-    if text.startswith("="):
-        raise _CellProblem(_("Text may not begin with \"=\" (it would be read as a formula); remove the "
-                             "\"=\"."))
-    return text
-
-
-def _code_text(value) -> str:
-    text = _text(value)
-    return text[1:].strip() if text.startswith("'") else text
+# Cleaning one cell (the general readers are in kompeten/core/cells.py)
 
 
 def _key(text: str) -> str:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
-def _limited(value, limit: int) -> str:
-    text = _text(value)
-    if len(text) > limit:
-        raise _CellProblem(_("At most %(limit)s characters are allowed; this has %(length)s.")
-                           % {"limit": limit, "length": len(text)})
-    return text
-
-
 def _whole(value, *, low: int, high: int) -> int | None:
-    if _is_number(value):
+    if cells.is_number(value):
         if float(value) != int(value):
-            raise _CellProblem(_("%(value)s is not a whole number.") % {"value": value})
+            raise CellProblem(_("%(value)s is not a whole number.") % {"value": value})
         number = int(value)
     else:
-        text = _code_text(value).replace(" ", "")
+        text = cells.code_text(value).replace(" ", "")
         if not text:
             return None
         if not (text.isascii() and text.isdigit()):
-            raise _CellProblem(_("%(value)s is not a whole number.") % {"value": text[:40]})
+            raise CellProblem(_("%(value)s is not a whole number.") % {"value": text[:40]})
         number = int(text)
     if not low <= number <= high:
-        raise _CellProblem(_("Give a number from %(low)s to %(high)s; this is %(value)s.")
-                           % {"low": low, "high": high, "value": number})
+        raise CellProblem(_("Give a number from %(low)s to %(high)s; this is %(value)s.")
+                          % {"low": low, "high": high, "value": number})
     return number
 
 
 def _rupiah(value) -> int | None:
     """3500000, "3.500.000", "Rp3.500.000,00", "3,500,000", "3,5 juta" -> 3500000."""
-    if _is_number(value):
+    if cells.is_number(value):
         amount = round(value)
     else:
-        text = _code_text(value).lower().replace("rp", "").replace(" ", "").removesuffix(",-")
+        text = cells.code_text(value).lower().replace("rp", "").replace(" ", "").removesuffix(",-")
         if not text or text == "-":
             return None
         if match := _MILLIONS.fullmatch(text):
@@ -232,65 +156,22 @@ def _rupiah(value) -> int | None:
         elif _DECIMAL.fullmatch(text):
             amount = round(float(text.replace(",", ".")))
         else:
-            raise _CellProblem(_("%(value)s is not an amount in rupiah; write it as 3500000 or 3.500.000.")
-                               % {"value": _text(value)[:40]})
+            raise CellProblem(_("%(value)s is not an amount in rupiah; write it as 3500000 or 3.500.000.")
+                              % {"value": cells.text(value)[:40]})
     if not 0 <= amount <= MAX_WAGE:
-        raise _CellProblem(_("%(value)s is not a monthly wage in rupiah.") % {"value": amount})
+        raise CellProblem(_("%(value)s is not a monthly wage in rupiah.") % {"value": amount})
     return amount
 
 
-def _format_date(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def _date(value, epoch) -> datetime.date | None:
-    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
-
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
+def _not_a_date(shown=None) -> str:
     example = _("write it as DD/MM/YYYY, for example 01/07/2025")
-    if _is_number(value):  # an Excel serial number
-        if not 1 <= value < 2958466:
-            raise _CellProblem(_("%(value)s is not a date; %(example)s.") % {"value": value, "example": example})
-        return from_excel(value, epoch or CALENDAR_WINDOWS_1900).date()
-    if isinstance(value, datetime.time | datetime.timedelta | bool):
-        raise _CellProblem(_("This is not a date; %(example)s.") % {"example": example})
-    text = _code_text(value)
-    if not text:
-        return None
-    lowered = text.lower()
-    if match := _DMY.fullmatch(lowered):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _YMD.fullmatch(lowered):
-        year, month, day = (int(part) for part in match.groups())
-    elif (match := _D_MONTH_Y.fullmatch(lowered)) and match.group(2) in MONTHS:
-        day, month, year = int(match.group(1)), MONTHS[match.group(2)], int(match.group(3))
-    else:
-        raise _CellProblem(_("%(value)s is not a date; %(example)s.") % {"value": text[:40], "example": example})
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise _CellProblem(_("%(value)s is not a real date (dates are read as DD/MM/YYYY); check the day and the "
-                             "month.") % {"value": text[:40]}) from None
+    if shown is None:
+        return _("This is not a date; %(example)s.") % {"example": example}
+    return _("%(value)s is not a date; %(example)s.") % {"value": shown, "example": example}
 
 
-def _sex(value) -> str:
-    text = _NOT_WORD.sub("", _text(value).lower())
-    try:
-        return _SEX[text]
-    except KeyError:
-        raise _CellProblem(_("Write L (laki-laki) or P (perempuan) when the work requires it, or leave the cell "
-                             "empty.")) from None
-
-
-def _header_key(value) -> str:
-    return _NOT_WORD.sub("_", str(value).casefold()).strip("_")
-
-
-def _header_label(value) -> str:
-    return _BLANKS.sub(" ", str(value)).strip()[:60]
+_date = functools.partial(cells.date, not_a_date=_not_a_date)
+_sex = functools.partial(cells.sex, anyone=True)  # empty (or L/P, semua, ...) when the work does not require one
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,84 +235,84 @@ class _Lookups:
         self.regency_names.update(ours)  # a name in the office's province wins over the same name elsewhere
 
     def company(self, value) -> Company:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
-            raise _CellProblem(_("The company is required: its name as registered in Kompeten, or its NIB."))
+            raise CellProblem(_("The company is required: its name as registered in Kompeten, or its NIB."))
         digits = text.replace(" ", "").replace(".", "")
         if digits.isascii() and digits.isdigit():
             company = self.companies_by_nib.get(digits)
             if company is None:
-                raise _CellProblem(_("No company with NIB %(nib)s is registered in Kompeten; the company registers "
-                                     "first (or write its name).") % {"nib": digits[:20]})
+                raise CellProblem(_("No company with NIB %(nib)s is registered in Kompeten; the company registers "
+                                    "first (or write its name).") % {"nib": digits[:20]})
         else:
             found = self.companies_by_name.get(_key(text)) or self.companies_by_name.get(_company_key(text)) or []
             found = list({c.pk: c for c in found}.values())
             if not found:
-                raise _CellProblem(_("No company named %(name)s is registered in Kompeten; check the spelling, or "
-                                     "write its NIB.") % {"name": text[:80]})
+                raise CellProblem(_("No company named %(name)s is registered in Kompeten; check the spelling, or "
+                                    "write its NIB.") % {"name": text[:80]})
             if len(found) > 1:
-                raise _CellProblem(_("%(count)s companies are named %(name)s; write the NIB instead.")
-                                   % {"count": len(found), "name": text[:80]})
+                raise CellProblem(_("%(count)s companies are named %(name)s; write the NIB instead.")
+                                  % {"count": len(found), "name": text[:80]})
             company = found[0]
         if not company.is_verified:
-            raise _CellProblem(str(services.MESSAGES["company_not_verified"] % {"company": company.name}))
+            raise CellProblem(str(services.MESSAGES["company_not_verified"] % {"company": company.name}))
         return company
 
     def occupation(self, value) -> str | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         code = text.split(" ", 1)[0].replace(".", "")
         if code not in self.kbji:
-            raise _CellProblem(_("%(value)s is not a KBJI 2014 occupation code in the reference list, for example "
-                                 "7233.") % {"value": text[:40]})
+            raise CellProblem(_("%(value)s is not a KBJI 2014 occupation code in the reference list, for example "
+                                "7233.") % {"value": text[:40]})
         return code
 
     def kbli_code(self, value) -> int | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         code = text.split(" ", 1)[0].replace(".", "")
         if code not in self.kbli and code.isdigit() and "0" + code in self.kbli:
             code = "0" + code  # a leading zero lost when the cell was a number
         if code not in self.kbli:
-            raise _CellProblem(_("%(value)s is not a KBLI 2020 code in the reference list.") % {"value": text[:40]})
+            raise CellProblem(_("%(value)s is not a KBLI 2020 code in the reference list.") % {"value": text[:40]})
         return self.kbli[code]
 
     def sector(self, value) -> str | None:
-        text = _text(value)
+        text = cells.text(value)
         if not text:
             return None
         try:
             return self.sectors[_key(text)]
         except KeyError:
-            raise _CellProblem(_("%(value)s is not a sector; use one of %(sectors)s.") % {
+            raise CellProblem(_("%(value)s is not a sector; use one of %(sectors)s.") % {
                 "value": text[:40], "sectors": ", ".join(Sector.objects.values_list("key", flat=True))}) from None
 
     def education_level(self, value) -> str | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         try:
             return self.education[_key(text).replace(" ", "")]
         except KeyError:
-            raise _CellProblem(_("%(value)s is not an education level; use one of %(codes)s.")
-                               % {"value": text[:40], "codes": ", ".join(self.education_codes)}) from None
+            raise CellProblem(_("%(value)s is not an education level; use one of %(codes)s.")
+                              % {"value": text[:40], "codes": ", ".join(self.education_codes)}) from None
 
     def scheme(self, value) -> int | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         found = self.schemes.get(text.casefold())
         if found is None:
-            raise _CellProblem(_("%(value)s is not the code of a certification scheme in Kompeten.")
-                               % {"value": text[:60]})
+            raise CellProblem(_("%(value)s is not the code of a certification scheme in Kompeten.")
+                              % {"value": text[:60]})
         if not found[1]:
-            raise _CellProblem(_("The scheme %(value)s is no longer used.") % {"value": text[:60]})
+            raise CellProblem(_("The scheme %(value)s is no longer used.") % {"value": text[:60]})
         return found[0]
 
     def vocation_ids(self, value) -> list[int]:
-        text = _text(value)
+        text = cells.text(value)
         if not text:
             return []
         parts = [part.strip() for part in _LIST_SEPARATORS.split(text) if part.strip()]
@@ -445,30 +326,30 @@ class _Lookups:
             elif pk not in ids:
                 ids.append(pk)
         if unknown:
-            raise _CellProblem(_("Unknown vocation(s): %(names)s. Write the vocations as Kompeten names them, "
-                                 "separated by semicolons.") % {"names": "; ".join(unknown)})
+            raise CellProblem(_("Unknown vocation(s): %(names)s. Write the vocations as Kompeten names them, "
+                                "separated by semicolons.") % {"names": "; ".join(unknown)})
         return ids
 
     def regency(self, value) -> str | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         digits = "".join(ch for ch in text if ch.isdigit())
         if digits and re.fullmatch(r"[0-9.\s]+", text):
             code = f"{digits[:2]}.{digits[2:4]}" if len(digits) == 4 else ""
             if code not in self.regency_codes:
-                raise _CellProblem(_("%(value)s is not a regency / city code; write it as 64.71 (or 6471), or "
-                                     "write the name, for example Balikpapan.") % {"value": text[:40]})
+                raise CellProblem(_("%(value)s is not a regency / city code; write it as 64.71 (or 6471), or "
+                                    "write the name, for example Balikpapan.") % {"value": text[:40]})
             return code
         spelling = _key(text)
         codes = self.regency_names.get(spelling) or self.regency_names.get(_REGENCY_PREFIX.sub("", spelling))
         if not codes:
-            raise _CellProblem(_("%(value)s is not a regency or city in the reference list; write its name (for "
-                                 "example Balikpapan, Samarinda, Kutai Kartanegara) or its code (64.71).")
-                               % {"value": text[:60]})
+            raise CellProblem(_("%(value)s is not a regency or city in the reference list; write its name (for "
+                                "example Balikpapan, Samarinda, Kutai Kartanegara) or its code (64.71).")
+                              % {"value": text[:60]})
         if len(codes) > 1:
-            raise _CellProblem(_("%(value)s names more than one regency / city; write \"Kota ...\" or "
-                                 "\"Kabupaten ...\", or the code.") % {"value": text[:60]})
+            raise CellProblem(_("%(value)s names more than one regency / city; write \"Kota ...\" or "
+                                "\"Kabupaten ...\", or the code.") % {"value": text[:60]})
         return next(iter(codes))
 
 
@@ -490,25 +371,7 @@ class _Importer:
     # -- header ---------------------------------------------------------------------------------
 
     def read_header(self, values: list) -> None:
-        columns: dict[str, tuple[int, str]] = {}
-        for index, value in enumerate(values):
-            if value is None or isinstance(value, Formula | ExcelError):
-                continue
-            name = ALIASES.get(_header_key(value))
-            if name is None:
-                continue  # an extra column: ignored
-            label = _header_label(value)
-            if name in columns:
-                raise FileRejected(_("The column %(first)s appears twice (also as %(second)s); keep only one.")
-                                   % {"first": columns[name][1], "second": label})
-            columns[name] = (index, label)
-        if not columns:
-            raise FileRejected(_("Row 1 must hold the column names (%(columns)s), as in the template; none of them "
-                                 "was found.") % {"columns": ", ".join(TEMPLATE_HEADERS)})
-        missing = [header for header, name in HEADERS.items() if name in REQUIRED and name not in columns]
-        if missing:
-            raise FileRejected(_("The required column(s) %(columns)s are missing from row 1; download the template "
-                                 "to see the expected columns.") % {"columns": ", ".join(missing)})
+        columns = cells.read_columns(values, aliases=ALIASES, headers=HEADERS, required=REQUIRED)
         self.columns = columns
         self.width = max(index for index, _label in columns.values()) + 1
         self.order = {index: position for position, index in enumerate(sorted(i for i, _l in columns.values()))}
@@ -537,29 +400,20 @@ class _Importer:
             nonlocal failed
             if name not in raw:
                 return None
-            value = raw[name]
-            if isinstance(value, Formula):
-                self._error(number, name, _("Formulas are not allowed; paste values only (Paste Special -> "
-                                            "Values)."))
-            elif isinstance(value, ExcelError):
-                self._error(number, name, _("The cell shows the Excel error %(value)s; type the value itself.")
-                            % {"value": value.text[:20]})
+            try:
+                result = cells.read(raw[name], function, *args, **kwargs)
+            except CellProblem as problem:
+                self._error(number, name, str(problem))
             else:
-                try:
-                    result = function(value, *args, **kwargs)
-                except _CellProblem as problem:
-                    self._error(number, name, str(problem))
-                else:
-                    if result in (None, "") and required_message:
-                        self._error(number, name, str(required_message))
-                    else:
-                        cleaned[name] = result
-                        return result
+                if result not in (None, "") or not required_message:
+                    cleaned[name] = result
+                    return result
+                self._error(number, name, str(required_message))
             failed = True
             return None
 
         company = run("company", lookups.company)
-        run("title", _limited, 200, required_message=_("The job title is required."))
+        run("title", cells.limited, 200, required_message=_("The job title is required."))
         run("occupation", lookups.occupation, required_message=_("The KBJI occupation code is required."))
         kbli_id = run("kbli", lookups.kbli_code)
         run("sector", lookups.sector)
@@ -577,7 +431,7 @@ class _Importer:
         run("wage_min", _rupiah)
         run("wage_max", _rupiah)
         run("region", lookups.regency, required_message=_("The work location (regency or city) is required."))
-        run("description", _limited, 4000)
+        run("description", cells.limited, 4000)
 
         # The sector: the column, else the KBLI's, else the company's.
         if "sector" not in cleaned or cleaned["sector"] is None:
@@ -622,11 +476,7 @@ class _Importer:
 
     def validate(self, reader) -> None:
         self.read_header(reader.header())
-        for number, values in reader.rows(self.width):
-            if number > EXCEL_MAX_ROWS:
-                raise FileRejected(_("The sheet has more than %(max)s rows.") % {"max": EXCEL_MAX_ROWS})
-            if all(v is None or (isinstance(v, str) and not _BLANKS.sub("", v)) for v in values):
-                continue  # an empty row
+        for number, values in cells.data_rows(reader, self.width):
             self.total_rows += 1
             if self.total_rows > MAX_ROWS:
                 raise FileRejected(_("The file has more than %(max)s vacancies; split it into smaller files.")
@@ -683,15 +533,8 @@ def import_vacancies(source, *, filename: str, by, valid_only: bool = False) -> 
     importer = None
     try:
         importer = _Importer(filename=filename, by=by, valid_only=valid_only)
-        with open_stream(source) as stream:
-            kind = detect(stream)
-            reader = XlsxReader(stream) if kind == "xlsx" else CsvReader(stream)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    importer.validate(Guarded(reader, kind))
-            finally:
-                reader.close()
+        with cells.open_sheet(source) as reader:
+            importer.validate(reader)
         if importer.total_rows == 0:
             raise FileRejected(_("The file has column names but no data rows."))
         errors = importer.sorted_errors()
@@ -761,47 +604,13 @@ def _template_notes() -> list[str]:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Data"
-    sheet.append(TEMPLATE_HEADERS)
-    for row in _template_rows():
-        sheet.append(row)
-    bold = Font(bold=True)
-    for index, header in enumerate(TEMPLATE_HEADERS, start=1):
-        sheet.cell(1, index).font = bold
-        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header) + 4)
-        if header in ("berlaku_dari", "berlaku_sampai"):
-            sheet.cell(2, index).number_format = "DD/MM/YYYY"
-        if header in ("kbji", "kbli"):
-            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
-    sheet.freeze_panes = "A2"
-    guide = workbook.create_sheet("Petunjuk")
-    guide.append([_("Column"), _("Required"), _("What to write")])
-    for cell in guide[1]:
-        cell.font = bold
-    for row in template_help():
-        guide.append(list(row))
-    guide.append([])
-    for note in _template_notes():
-        guide.append([note])
-    guide.column_dimensions["A"].width = 20
-    guide.column_dimensions["B"].width = 12
-    guide.column_dimensions["C"].width = 100
-    for row in guide.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The downloadable template: header row, one example row, and an instructions sheet "Petunjuk"."""
+    workbook = cells.template_workbook(TEMPLATE_HEADERS, _template_rows(), guide=template_help(),
+                                       notes=_template_notes(), date_columns=("berlaku_dari", "berlaku_sampai"),
+                                       text_columns=("kbji", "kbli"))
+    return cells.workbook_bytes(workbook)
 
 
 def template_csv() -> str:
-    from kompeten.core.exports import write_csv
-
-    rows = [[_format_date(v) if isinstance(v, datetime.date) else v for v in row] for row in _template_rows()]
-    return write_csv(rows, TEMPLATE_HEADERS)
+    """The template as CSV (comma separated): the header row and one example row."""
+    return cells.template_csv(TEMPLATE_HEADERS, _template_rows())

@@ -249,6 +249,7 @@ class OutcomeStatus(models.TextChoices):
     SELF_EMPLOYED = "self_employed", _("Self-employed")
     UNEMPLOYED = "unemployed", _("Not working, looking for work")
     STUDYING = "studying", _("In education")
+    APPRENTICE = "apprentice", _("In an apprenticeship (pemagangan)")
 
 
 WORKING = [OutcomeStatus.EMPLOYED, OutcomeStatus.SELF_EMPLOYED]

@@ -434,7 +434,8 @@ def apply_plan(year: ProgrammeYear, rows, by, *, request=None) -> Applied:
     plans = SeatPlan.objects.filter(programme_year=next_year).select_related("vocation")
     wanted = targets_from(plans)
     targets = {(t.kind, t.centre_id, t.sector_id): t
-               for t in Target.objects.select_for_update().filter(programme_year=next_year)}
+               for t in Target.objects.select_for_update(of=("self",)).filter(programme_year=next_year)
+               .order_by("pk")}
     for (kind, centre, sector), number in sorted(wanted.items(), key=lambda item: str(item[0])):
         target = targets.get((kind, centre, sector))
         if target is None:

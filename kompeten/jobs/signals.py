@@ -11,7 +11,7 @@ sends no signal, so without this their profiles would wait for the next bulk ref
 import contextlib
 import contextvars
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from kompeten.jobs.profiles import refresh_profiles
@@ -58,14 +58,28 @@ def refresh_on_change(sender, instance, raw=False, **kwargs):
         refresh_profiles([person_id])
 
 
+# Persons being deleted: Django sends every pre_delete of a cascade before it deletes anything, so a consent or an
+# enrolment deleted along with its person must not write the profile again (it would point at a deleted person).
+_deleting = contextvars.ContextVar("persons_deleting", default=frozenset())
+
+
+@receiver(pre_delete)
+def note_person_deletion(sender, instance, **kwargs):
+    if _label(sender) == "registry.Person":
+        _deleting.set(_deleting.get() | {instance.pk})
+
+
 @receiver(post_delete)
 def refresh_on_delete(sender, instance, **kwargs):
     """A deleted enrolment, certificate, placement or outcome no longer counts (a deleted person's profile goes
     with them, by cascade)."""
-    if _suspended.get() or _label(sender) not in WATCHED or _label(sender) == "registry.Person":
+    if _label(sender) == "registry.Person":
+        _deleting.set(_deleting.get() - {instance.pk})
+        return
+    if _suspended.get() or _label(sender) not in WATCHED:
         return
     person_id = _person_id(instance)
-    if person_id is not None:
+    if person_id is not None and person_id not in _deleting.get():
         refresh_profiles([person_id])
 
 

@@ -42,11 +42,10 @@ they are stored in ``Person.nik_warnings`` for an operator to confirm and listed
 from __future__ import annotations
 
 import datetime
-import io
+import functools
 import pickle
 import re
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -57,18 +56,9 @@ from django.utils.translation import gettext as _
 
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import build, diff, snapshot
-from kompeten.core.exports import FORMULA_PREFIXES
-from kompeten.core.spreadsheets import (
-    EXCEL_MAX_ROWS,
-    CsvReader,
-    ExcelError,
-    FileRejected,
-    Formula,
-    Guarded,
-    XlsxReader,
-    detect,
-    open_stream,
-)
+from kompeten.core import cells
+from kompeten.core.cells import CellProblem, RowError
+from kompeten.core.spreadsheets import EXCEL_MAX_ROWS, FileRejected
 from kompeten.reference.models import EducationLevel, dotted_region_code
 from kompeten.reference.services import village_codes
 from kompeten.registry.models import PERSON_AUDITED_FIELDS, Consent, Person, PersonSource
@@ -105,36 +95,19 @@ ALIASES = {
 }
 TEMPLATE_HEADERS = list(HEADERS)
 
-_SEX = {
-    "l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "m": "L", "male": "L",
-    "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "f": "P", "female": "P",
-}
 _TRUE = {"ya", "y", "yes", "1", "true", "benar"}
 _FALSE = {"tidak", "tdk", "n", "no", "0", "false", "salah"}
 _ROMAN_DIPLOMA = {"DI": "D1", "DII": "D2", "DIII": "D3", "DIV": "D4"}
 
-_BLANKS = re.compile(r"[\s\x00-\x1f\x7f\u00a0\u2007\u202f]+")
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _ALL_SPACE = re.compile(r"\s+")
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
-_DMY = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})")
-_YMD = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"  # an optional time of day is ignored
-                  r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
 _RT = re.compile(r"[0-9]{1,3}")
 _REGION = re.compile(r"[0-9.\s]+")
 _EDUCATION_SEPARATORS = re.compile(r"[\s.\-]")
 
 
-
 @dataclass
-class RowError:
-    row: int  # as the spreadsheet shows it: the header is row 1, the first data row is 2
-    column: str  # the column header as written in the file, or "" for the whole row
-    message: str
-
-
-@dataclass
-class ImportReport:
+class ImportReport(cells.ErrorRows):
     total_rows: int
     created: int
     updated: int
@@ -144,210 +117,124 @@ class ImportReport:
     file_error: str = ""  # the whole file was rejected
     warnings: list[RowError] = field(default_factory=list)  # NIK warnings, stored for an operator
 
-    @property
-    def error_rows(self) -> int:
-        """How many rows have at least one error (in valid-only mode: the rows skipped)."""
-        return len({error.row for error in self.errors})
-
-
-
-class _CellProblem(Exception):
-    """A cell's value is refused; the message is for the user."""
-
 
 # ---------------------------------------------------------------------------------------------
-# Cleaning one cell
-
-
-def _text(value) -> str:
-    """Text with stray, non-breaking and zero-width spaces and control characters removed, inner
-    runs of spaces collapsed; a quote that an export put in front of a formula character dropped."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = _BLANKS.sub(" ", _ZERO_WIDTH.sub("", value if isinstance(value, str) else str(value))).strip()
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_PREFIXES:
-        text = text[1:]
-    if text.startswith("="):
-        raise _CellProblem(_("Text may not begin with \"=\" (it would be read as a formula); remove the "
-                             "\"=\"."))
-    return text
-
-
-def _code_text(value) -> str:
-    """Like _text, for codes and numbers: also drops a leading apostrophe typed to force text."""
-    text = _text(value)
-    return text[1:].strip() if text.startswith("'") else text
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _limited(value, limit: int) -> str:
-    text = _text(value)
-    if len(text) > limit:
-        raise _CellProblem(_("At most %(limit)s characters are allowed; this has %(length)s.")
-                           % {"limit": limit, "length": len(text)})
-    return text
+# Cleaning one cell (the general readers are in kompeten/core/cells.py)
 
 
 def _nik_text(value) -> str:
-    if _is_number(value):
-        raise _CellProblem(_(
+    if cells.is_number(value):
+        raise CellProblem(_(
             "The NIK was stored as a number. Excel keeps only 15 significant digits, so the 16th digit may "
             "have been lost and the NIK cannot be trusted. Format the NIK column as Text and type the NIKs "
             "again (or paste them from the source)."
         ))
-    text = _ALL_SPACE.sub("", _code_text(value))
+    text = _ALL_SPACE.sub("", cells.code_text(value))
     if not text:
-        raise _CellProblem(str(NIK_MESSAGES["nik_required"]))
+        raise CellProblem(str(NIK_MESSAGES["nik_required"]))
     if _SCIENTIFIC.fullmatch(text):
-        raise _CellProblem(_(
+        raise CellProblem(_(
             "The NIK is in scientific notation (%(value)s): Excel turned it into a number and lost its last "
             "digits. Format the NIK column as Text and type the NIKs again (or paste them from the source)."
         ) % {"value": text[:20]})
     return text
 
 
-def _sex(value) -> str:
-    text = _text(value).lower().replace(" ", "").replace("-", "").replace(".", "")
-    if not text:
-        raise _CellProblem(_("The sex is required: L (laki-laki) or P (perempuan)."))
-    try:
-        return _SEX[text]
-    except KeyError:
-        raise _CellProblem(_("Write the sex as L (laki-laki) or P (perempuan).")) from None
+def _not_a_date(shown=None) -> str:
+    if shown is None:
+        return _("This is not a date; write it as DD/MM/YYYY, for example 17/08/1995.")
+    return _("%(value)s is not a date; write it as DD/MM/YYYY, for example 17/08/1995.") % {"value": shown}
 
 
-def _format_date(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def _date(value, epoch) -> datetime.date:
-    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
-
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if _is_number(value):  # an Excel serial number (days since 1900, or 1904 for old Mac workbooks)
-        if not 1 <= value < 2958466:
-            raise _CellProblem(_("%(value)s is not a date; write it as DD/MM/YYYY, for example 17/08/1995.")
-                               % {"value": value})
-        return from_excel(value, epoch or CALENDAR_WINDOWS_1900).date()
-    if isinstance(value, datetime.time | datetime.timedelta | bool):
-        raise _CellProblem(_("This is not a date; write it as DD/MM/YYYY, for example 17/08/1995."))
-    text = _code_text(value)
-    if not text:
-        raise _CellProblem(_("The date of birth is required."))
-    if match := _DMY.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _YMD.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    else:
-        raise _CellProblem(_("%(value)s is not a date; write it as DD/MM/YYYY, for example 17/08/1995.")
-                           % {"value": text[:40]})
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        raise _CellProblem(_("%(value)s is not a real date (dates are read as DD/MM/YYYY); check the day and "
-                             "the month.") % {"value": text[:40]}) from None
+_date = functools.partial(cells.date, not_a_date=_not_a_date)
 
 
 def _birth_date(value, epoch, today: datetime.date) -> datetime.date:
     born = _date(value, epoch)
+    if born is None:
+        raise CellProblem(_("The date of birth is required."))
     if born > today:
-        raise _CellProblem(_("The date of birth %(date)s is in the future.") % {"date": _format_date(born)})
+        raise CellProblem(_("The date of birth %(date)s is in the future.") % {"date": cells.format_date(born)})
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age < MIN_AGE:
-        raise _CellProblem(_("The date of birth %(date)s makes the person %(age)s years old; job seekers "
-                             "must be at least %(min)s.")
-                           % {"date": _format_date(born), "age": age, "min": MIN_AGE})
+        raise CellProblem(_("The date of birth %(date)s makes the person %(age)s years old; job seekers "
+                            "must be at least %(min)s.")
+                          % {"date": cells.format_date(born), "age": age, "min": MIN_AGE})
     if age > MAX_AGE:
-        raise _CellProblem(_("The date of birth %(date)s makes the person %(age)s years old, more than "
-                             "%(max)s; check the year.")
-                           % {"date": _format_date(born), "age": age, "max": MAX_AGE})
+        raise CellProblem(_("The date of birth %(date)s makes the person %(age)s years old, more than "
+                            "%(max)s; check the year.")
+                          % {"date": cells.format_date(born), "age": age, "max": MAX_AGE})
     return born
 
 
 def _phone(value) -> str | None:
-    text = _code_text(value)
+    text = cells.code_text(value)
     if not text:
         return None
     try:
         return normalise_phone(text)
     except PhoneError as exc:
-        raise _CellProblem(str(PHONE_MESSAGES.get(exc.code, PHONE_MESSAGES["phone_invalid"]))) from None
+        raise CellProblem(str(PHONE_MESSAGES.get(exc.code, PHONE_MESSAGES["phone_invalid"]))) from None
 
 
 _email_validator = EmailValidator()
 
 
 def _email(value) -> str | None:
-    text = _text(value)
+    text = cells.text(value)
     if not text:
         return None
     if len(text) > 254:
-        raise _CellProblem(_("At most %(limit)s characters are allowed; this has %(length)s.")
-                           % {"limit": 254, "length": len(text)})
+        raise CellProblem(_("At most %(limit)s characters are allowed; this has %(length)s.")
+                          % {"limit": 254, "length": len(text)})
     try:
         _email_validator(text)
     except ValidationError:
-        raise _CellProblem(_("%(value)s is not a valid email address.") % {"value": text[:60]}) from None
+        raise CellProblem(_("%(value)s is not a valid email address.") % {"value": text[:60]}) from None
     return text
 
 
 def _rt_rw(value) -> str | None:
-    text = _code_text(value)
+    text = cells.code_text(value)
     if not text:
         return None
     if not _RT.fullmatch(text):
-        raise _CellProblem(_("Write a number of 1 to 3 digits, for example 001."))
+        raise CellProblem(_("Write a number of 1 to 3 digits, for example 001."))
     return text.zfill(3)
 
 
 def _village(value) -> str | None:
-    text = _code_text(value)
+    text = cells.code_text(value)
     if not text:
         return None
     digits = "".join(ch for ch in text if ch.isdigit())
     if not _REGION.fullmatch(text) or len(digits) != 10:
-        raise _CellProblem(_("%(value)s is not a village code; a village (kelurahan/desa) code has 10 "
-                             "digits, for example 64.71.05.1008.") % {"value": text[:40]})
+        raise CellProblem(_("%(value)s is not a village code; a village (kelurahan/desa) code has 10 "
+                            "digits, for example 64.71.05.1008.") % {"value": text[:40]})
     code = dotted_region_code(digits)
     if code not in village_codes():
-        raise _CellProblem(_("%(code)s is not a village (kelurahan/desa) code in the reference list.")
-                           % {"code": code})
+        raise CellProblem(_("%(code)s is not a village (kelurahan/desa) code in the reference list.")
+                          % {"code": code})
     return code
 
 
 def _flag(value) -> bool | None:
     if isinstance(value, bool):
         return value
-    if _is_number(value) and value in (0, 1):
+    if cells.is_number(value) and value in (0, 1):
         return bool(value)
-    text = _text(value).lower()
+    text = cells.text(value).lower()
     if not text:
         return None
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise _CellProblem(_("Write ya or tidak (yes or no)."))
+    raise CellProblem(_("Write ya or tidak (yes or no)."))
 
 
 # ---------------------------------------------------------------------------------------------
 # The import
-
-
-def _header_key(value) -> str:
-    return _BLANKS.sub(" ", str(value)).strip().lower().replace("-", "_").replace(" ", "_")
-
-
-def _header_label(value) -> str:
-    return _BLANKS.sub(" ", str(value)).strip()[:60]
 
 
 class _Importer:
@@ -377,38 +264,19 @@ class _Importer:
         return _EDUCATION_SEPARATORS.sub("", value.upper())
 
     def _education(self, value) -> str | None:
-        text = _code_text(value)
+        text = cells.code_text(value)
         if not text:
             return None
         try:
             return self.education[self._education_key(text)]
         except KeyError:
-            raise _CellProblem(_("%(value)s is not an education level; use one of %(codes)s.")
-                               % {"value": text[:40], "codes": ", ".join(self.education_codes)}) from None
+            raise CellProblem(_("%(value)s is not an education level; use one of %(codes)s.")
+                              % {"value": text[:40], "codes": ", ".join(self.education_codes)}) from None
 
     # -- header ---------------------------------------------------------------------------------
 
     def read_header(self, values: list) -> None:
-        columns: dict[str, tuple[int, str]] = {}
-        for index, value in enumerate(values):
-            if value is None or isinstance(value, Formula | ExcelError):
-                continue
-            name = ALIASES.get(_header_key(value))
-            if name is None:
-                continue  # an extra column: ignored
-            label = _header_label(value)
-            if name in columns:
-                raise FileRejected(_("The column %(first)s appears twice (also as %(second)s); keep only "
-                                     "one.") % {"first": columns[name][1], "second": label})
-            columns[name] = (index, label)
-        if not columns:
-            raise FileRejected(_(
-                "Row 1 must hold the column names (%(columns)s), as in the template; none of them was found."
-            ) % {"columns": ", ".join(TEMPLATE_HEADERS)})
-        missing = [header for header, name in HEADERS.items() if name in REQUIRED and name not in columns]
-        if missing:
-            raise FileRejected(_("The required column(s) %(columns)s are missing from row 1; download the "
-                                 "template to see the expected columns.") % {"columns": ", ".join(missing)})
+        columns = cells.read_columns(values, aliases=ALIASES, headers=HEADERS, required=REQUIRED)
         self.columns = columns
         self.width = max(index for index, _label in columns.values()) + 1
         self.present = tuple(name in columns for name in FIELDS)
@@ -437,35 +305,26 @@ class _Importer:
             nonlocal failed
             if name not in raw:
                 return None
-            value = raw[name]
-            if isinstance(value, Formula):
-                self._error(number, name, _("Formulas are not allowed; paste values only (Paste Special -> "
-                                            "Values)."))
-            elif isinstance(value, ExcelError):
-                self._error(number, name, _("The cell shows the Excel error %(value)s; type the value "
-                                            "itself.") % {"value": value.text[:20]})
-            else:
-                try:
-                    result = function(value, *args)
-                except _CellProblem as problem:
-                    self._error(number, name, str(problem))
-                else:
-                    cleaned[name] = result
-                    return result
-            failed = True
-            return None
+            try:
+                result = cells.read(raw[name], function, *args)
+            except CellProblem as problem:
+                self._error(number, name, str(problem))
+                failed = True
+                return None
+            cleaned[name] = result
+            return result
 
         nik_text = run("nik", _nik_text)
-        full_name = run("full_name", _limited, 150)
+        full_name = run("full_name", cells.limited, 150)
         if "full_name" in cleaned and not full_name:
             self._error(number, "full_name", _("The name is required."))
             failed = True
-        sex = run("sex", _sex)
+        sex = run("sex", cells.sex)
         birth_date = run("birth_date", _birth_date, epoch, self.today)
-        run("birth_place", _limited, 100)
+        run("birth_place", cells.limited, 100)
         run("phone", _phone)
         run("email", _email)
-        run("street", _limited, 255)
+        run("street", cells.limited, 255)
         run("rt", _rt_rw)
         run("rw", _rt_rw)
         run("village", _village)
@@ -529,11 +388,7 @@ class _Importer:
         """First pass: read and validate every row; spool the valid ones in chunks."""
         self.read_header(reader.header())
         chunk: list = []
-        for number, values in reader.rows(self.width):
-            if number > EXCEL_MAX_ROWS:
-                raise FileRejected(_("The sheet has more than %(max)s rows.") % {"max": EXCEL_MAX_ROWS})
-            if all(v is None or (isinstance(v, str) and not _BLANKS.sub("", v)) for v in values):
-                continue  # an empty row
+        for number, values in cells.data_rows(reader, self.width):
             self.total_rows += 1
             row = self.clean_row(number, values, reader.epoch)
             if row is not None:
@@ -637,15 +492,9 @@ def import_persons(source, *, filename: str, by, centre=None, valid_only: bool =
     importer = None
     try:
         importer = _Importer(filename=filename, by=by, centre=centre, valid_only=valid_only)
-        with open_stream(source) as stream, tempfile.TemporaryFile() as spool:
-            kind = detect(stream)
-            reader = XlsxReader(stream) if kind == "xlsx" else CsvReader(stream)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    importer.validate(Guarded(reader, kind), spool)
-            finally:
-                reader.close()
+        with tempfile.TemporaryFile() as spool:
+            with cells.open_sheet(source) as reader:
+                importer.validate(reader, spool)
             if importer.total_rows == 0:
                 raise FileRejected(_("The file has column names but no data rows."))
             errors = importer.sorted_errors()
@@ -722,31 +571,15 @@ TEXT_COLUMNS = ("nik", "no_hp", "rt", "rw", "kode_wilayah")
 
 def template_xlsx() -> bytes:
     """The downloadable template: header row, one example row, and an instructions sheet "Petunjuk"."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Data"
-    sheet.append(TEMPLATE_HEADERS)
-    for row in _template_rows():
-        sheet.append(row)
-    bold = Font(bold=True)
-    for index, header in enumerate(TEMPLATE_HEADERS, start=1):
-        letter = get_column_letter(index)
-        sheet.cell(1, index).font = bold
-        sheet.column_dimensions[letter].width = max(12, len(header) + 4)
-        if header in TEXT_COLUMNS:
-            sheet.column_dimensions[letter].number_format = "@"
-            for row in range(2, 3):
-                sheet.cell(row, index).number_format = "@"
-        if header == "tanggal_lahir":
-            sheet.cell(2, index).number_format = "DD/MM/YYYY"
+    workbook = cells.template_workbook(TEMPLATE_HEADERS, _template_rows(), guide=_template_help(),
+                                       notes=_template_notes(), date_columns=("tanggal_lahir",),
+                                       text_columns=TEXT_COLUMNS)
+    sheet = workbook["Data"]
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 28
-    sheet.freeze_panes = "A2"
 
     def choose(header: str, values: list[str]) -> None:
         letter = get_column_letter(TEMPLATE_HEADERS.index(header) + 1)
@@ -757,31 +590,9 @@ def template_xlsx() -> bytes:
     choose("jenis_kelamin", ["L", "P"])
     choose("disabilitas", ["ya", "tidak"])
     choose("pernah_pelatihan", ["ya", "tidak"])
-
-    guide = workbook.create_sheet("Petunjuk")
-    guide.append([_("Column"), _("Required"), _("What to write")])
-    for cell in guide[1]:
-        cell.font = bold
-    for column, needed, explanation in _template_help():
-        guide.append([column, needed, explanation])
-    guide.append([])
-    for note in _template_notes():
-        guide.append([note])
-    guide.column_dimensions["A"].width = 20
-    guide.column_dimensions["B"].width = 12
-    guide.column_dimensions["C"].width = 100
-    for row in guide.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return cells.workbook_bytes(workbook)
 
 
 def template_csv() -> str:
     """The template as CSV (comma separated): the header row and one example row."""
-    from kompeten.core.exports import write_csv
-
-    rows = [[_format_date(value) if isinstance(value, datetime.date) else value for value in row]
-            for row in _template_rows()]
-    return write_csv(rows, TEMPLATE_HEADERS)
+    return cells.template_csv(TEMPLATE_HEADERS, _template_rows())

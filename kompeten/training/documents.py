@@ -262,6 +262,31 @@ def _title(indonesian: str, english: str, styles) -> list:
     return [_p(f"<u>{escape(indonesian)}</u>", styles["title"], raw=True), _p(english, styles["subtitle"])]
 
 
+def _heading(indonesian: str, english: str, styles) -> list:
+    """A section heading: the Indonesian in bold, the English after it, small and grey."""
+    from reportlab.platypus import Spacer
+
+    return [Spacer(1, 7), _p(f"<b>{escape(indonesian)}</b> <font name='Helvetica-Oblique' size='7' "
+                             f"color='#555555'>{escape(english)}</font>", styles["base"], raw=True), Spacer(1, 3)]
+
+
+def _pairs_table(pairs, styles, width: float, *, label_width: float = 46 * _MM):
+    """"label : value" rows, the label Indonesian with its English sub-label."""
+    from reportlab.platypus import Table, TableStyle
+
+    rows = [[_p(_bi(label, english, size=6, sep=" "), styles["label"], raw=True), _p(":", styles["base"]),
+             _p(value or "-", styles["base"])] for label, english, value in pairs]
+    table = Table(rows, colWidths=[label_width, 3 * _MM, width - label_width - 3 * _MM], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.8),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.8),
+    ]))
+    return table
+
+
 def _info_table(ctx: _Context, styles, width: float, *, fractions: list[float]):
     """The batch's particulars as "label : value" pairs, in side-by-side blocks (fractions of the width)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth

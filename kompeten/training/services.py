@@ -232,4 +232,8 @@ def complete_batch(batch: Batch, decisions: dict[int, dict], *, by, request=None
     Enrolment.objects.bulk_update(enrolments, ["status", "outcome_reason", "final_test_passed", "attendance_percent",
                                                "outcome_note", "completed_at"])
     AuditEntry.objects.bulk_create(entries)
+    # bulk_update sends no signal: the participants' candidate profiles (job matching) are refreshed here.
+    from kompeten.jobs.profiles import refresh_profiles
+
+    refresh_profiles([enrolment.person_id for enrolment in enrolments])
     return counts

@@ -13,7 +13,9 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from kompeten.accounts.models import Membership, Role, User
-from kompeten.apprenticeships.models import Company
+from kompeten.apprenticeships import demo as apprenticeship_demo
+from kompeten.apprenticeships.models import Application as ApprenticeshipApplication
+from kompeten.apprenticeships.models import Company, Placement
 from kompeten.assessment.demo import ASSESSORS, EXTRA_ASSESSORS
 from kompeten.assessment.models import (
     Appeal,
@@ -29,6 +31,7 @@ from kompeten.assessment.models import (
 from kompeten.certificates.models import Certificate, LedgerEntry, StatusChange
 from kompeten.core import demo
 from kompeten.core.demo import DEMO_PASSWORD, DEMO_TODAY, JOB_SEEKER_EMAIL, STAFF_USERS, load_demo
+from kompeten.jobs.models import Hire
 from kompeten.programmes.models import (
     Batch,
     BatchSession,
@@ -88,11 +91,15 @@ def test_counts(loaded):
                 "documents", "schemes", "assessments", "certificates"):
         assert loaded.pop(key) > 0, key
     assert loaded.pop("open_round") >= 0  # few persons are left free in so small a demo
+    assert loaded.pop("apprenticeships") == Placement.objects.count()  # few trained persons in so small a demo
+    assert loaded.pop("jobs") > 0
     assert loaded == {"lsp": 1, "companies": 12, "users": len(STAFF_USERS), "persons": PERSONS,
                       "job_seeker": 1, "tuks": 3, "assessors": len(ASSESSORS), "appeals": 2}
     assert Person.objects.filter(source=PersonSource.DEMO).count() == PERSONS
-    assert User.objects.count() == len(STAFF_USERS) + 1 + len(EXTRA_ASSESSORS)
-    assert Company.objects.count() == 12
+    assert User.objects.count() == (len(STAFF_USERS) + 1 + len(EXTRA_ASSESSORS)
+                                    + len(apprenticeship_demo.demo_logins()))
+    # The twelve companies of make_companies and those of the apprenticeship step.
+    assert Company.objects.count() == len(apprenticeship_demo.COMPANIES) + len(apprenticeship_demo.OTHER_COMPANIES)
     lsp = Lsp.objects.get()
     assert (lsp.code, lsp.lsp_type, lsp.centre.code) == ("lsp-blki-kaltim", "P2", "blki_balikpapan")
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
@@ -120,6 +127,10 @@ def test_persons_are_deterministic(loaded):
     Assessment.objects.all().delete()
     Enrolment.objects.all().delete()
     Application.objects.all().delete()
+    Hire.objects.all().delete()  # the jobs step's named hires
+    Placement.objects.update(previous=None)  # the apprenticeship step's placements and applications
+    Placement.objects.all().delete()
+    ApprenticeshipApplication.objects.all().delete()
     Person.objects.filter(source=PersonSource.DEMO).delete()
     assert demo.make_persons(PERSONS) == PERSONS
     assert rows() == first
@@ -198,6 +209,9 @@ def test_command_prints_logins_and_serves(db):
     for spec in STAFF_USERS:
         assert spec.email in text
     assert f"asesor3 … asesor{len(ASSESSORS)}@kompeten.demo" in text  # the other assessors, on one line
+    for login in apprenticeship_demo.COMPANY_USERS:
+        assert login.email in text
+    assert f"{apprenticeship_demo.other_company_logins()[0]} …" in text  # the other companies, on one line
     assert JOB_SEEKER_EMAIL in text
 
 

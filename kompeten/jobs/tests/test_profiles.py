@@ -78,9 +78,6 @@ def test_completing_a_batch_refreshes_its_participants(running, operator_balikpa
         assert found.last_completed == datetime.date(2025, 3, 28)
 
 
-@pytest.mark.xfail(reason="training.services.complete_batch writes the enrolments with bulk_update, which sends no "
-                          "signal; it should call kompeten.jobs.profiles.refresh_profiles for them (until then the "
-                          "batch's transition to completed refreshes them)")
 def test_completing_the_participants_alone_refreshes_them(running, operator_balikpapan):
     from kompeten.training import services
 

@@ -92,6 +92,8 @@ def test_hard_filters_and_reasons_that_sum_to_the_score(candidate, vacancy, toda
     total = sum(r.points for r in scored.reasons)
     assert total == sum(scored.components.values())
     assert scored.score == (total if scored.eligible else 0)
+    assert scoring.points(candidate, vacancy, today, GEOGRAPHY, require_consent=consent_needed) == (
+        scored.score if scored.eligible else -1)
     assert all(r.points > 0 for r in scored.reasons)
     assert set(scored.components) == set(scoring.COMPONENTS)
     assert 0 <= total <= 99

@@ -162,6 +162,16 @@ def test_a_big_change_rebuilds_the_index(company, population, monkeypatch):
     assert shortlist.index_stats()["built_at"] > built_at
 
 
+def test_the_bulk_loader_reads_what_the_row_loader_reads(population):
+    """On PostgreSQL the index is read as packed binary arrays; it must hold exactly what the rows say."""
+    CandidateProfile.objects.filter(pk=population[0].pk).update(regency="", sex="X", last_completed=None)
+    fast = shortlist.load_index()
+    slow = scoring.CandidateIndex.build(shortlist.load_all())
+    assert fast.n == slow.n == 150
+    for position in range(fast.n):
+        assert fast.columns_of(position) == slow.columns_of(position)
+
+
 def test_no_candidates_and_an_unknown_regency(company, db):
     vacancy = make_vacancy(company)
     assert shortlist.shortlist(vacancy, today=TODAY) == []

@@ -13,27 +13,14 @@ year or round, a bad date, a rule that says no); the message on stderr says what
 
 from __future__ import annotations
 
-import datetime
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kompeten.core.errors import DomainError
-
-BAD_INPUT = 2
-HELP = gettext_lazy("Apprenticeships: progress against the target, matching rounds, flagged placements.")
+from kompeten.core.commands import KompetenCommand, bad_input, today_option
 
 
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=BAD_INPUT)
-
-
-class Command(BaseCommand):
-    @property
-    def help(self) -> str:
-        return str(HELP)
+class Command(KompetenCommand):
+    HELP = gettext_lazy("Apprenticeships: progress against the target, matching rounds, flagged placements.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -54,15 +41,9 @@ class Command(BaseCommand):
         flagged.add_argument("--json", dest="as_json", action="store_true",
                              help=str(gettext_lazy("Print one JSON array.")))
 
-    def handle(self, *args, action, **options):
-        try:
-            return getattr(self, "do_" + action)(**options)
-        except DomainError as error:
-            raise bad_input(error.message) from None
-
     def emit(self, data, as_json: bool, lines) -> None:
         if as_json:
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            self.json_out(data)
         else:
             for line in lines:
                 self.stdout.write(line)
@@ -108,12 +89,7 @@ class Command(BaseCommand):
         from kompeten.apprenticeships.models import Placement
         from kompeten.apprenticeships.services import flagged
 
-        day = None
-        if today:
-            try:
-                day = datetime.date.fromisoformat(today)
-            except ValueError:
-                raise bad_input(_("--today must be a date as YYYY-MM-DD, not %(value)r.") % {"value": today}) from None
+        day = today_option(today)
         rows = [{"id": p.pk, "agreement": p.agreement_number, "company": p.company.name, "person": p.person.full_name,
                  "started_on": p.started_on.isoformat() if p.started_on else None,
                  "last_confirmed_week": p.last_confirmed.isoformat() if p.last_confirmed else None}

@@ -37,20 +37,16 @@ import zoneinfo
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kompeten.certificates import codec, keys, statuslist
 from kompeten.certificates.models import CertificateKind, CertificateStatus
+from kompeten.core.commands import KompetenCommand, bad_input
 from kompeten.core.errors import DomainError
 
-BAD_INPUT = 2
 NOT_VALID = 1
-
-
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=BAD_INPUT)
 
 
 def _read_json(path: str, what: str):
@@ -201,14 +197,9 @@ def verify_offline(text: str, keyring: keys.Keyring, lists: list[StatusListFile]
 
 # --- the command -----------------------------------------------------------------------------------------
 
-HELP = gettext_lazy("Certificates: list, verify (offline with a keys file), print as PDF, issue, revoke or suspend; "
-                    "signing keys and the ledger.")
-
-
-class Command(BaseCommand):
-    @property
-    def help(self) -> str:  # argparse needs a str, not a lazy translation
-        return str(HELP)
+class Command(KompetenCommand):
+    HELP = gettext_lazy("Certificates: list, verify (offline with a keys file), print as PDF, issue, revoke or "
+                        "suspend; signing keys and the ledger.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -280,15 +271,8 @@ class Command(BaseCommand):
         head = ledger_sub.add_parser("sign-head", help=str(gettext_lazy("Sign the ledger's head of a day.")))
         head.add_argument("--day", help=str(gettext_lazy("The day (YYYY-MM-DD); default yesterday.")))
 
-    def handle(self, *args, action, **options):
-        handler = getattr(self, "do_" + action.replace("-", "_"))
-        return handler(**options)
-
     def out(self, text: str) -> None:
         self.stdout.write(text)
-
-    def json_out(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     # --- lookups ---
 

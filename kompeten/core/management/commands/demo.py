@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.accounts.models import Role
+from kompeten.apprenticeships.demo import COMPANY_USERS, other_company_logins
 from kompeten.assessment.demo import EXTRA_ASSESSORS
 from kompeten.core.demo import (
     DEFAULT_PERSONS,
@@ -105,6 +106,12 @@ class Command(BaseCommand):
             login = first if first == last else f"{first.split('@')[0]} … {last}"
             more = both(_("%(count)s more assessors")) % {"count": len(EXTRA_ASSESSORS)}
             rows.append((both(ROLE_LABELS[Role.ASSESSOR]), login, f"{LSP_NAME} ({more})"))
+        for login in COMPANY_USERS:
+            rows.append((both(ROLE_LABELS[Role.COMPANY_USER]), login.email, login.company))
+        others = other_company_logins()
+        if others:  # one line for the companies that log in with their own email (hrd@paserbatubara.demo …)
+            more = both(_("%(count)s more companies: each logs in with its email")) % {"count": len(others)}
+            rows.append((both(ROLE_LABELS[Role.COMPANY_USER]), f"{others[0]} …", more))
         email, phone = job_seeker_login()
         if email:
             rows.append((both(ROLE_LABELS[Role.JOB_SEEKER]), email, f"{both(_('or phone'))} {phone}"))

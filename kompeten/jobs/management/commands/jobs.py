@@ -13,26 +13,16 @@ vacancy, a bad number or date); the message on stderr says what.
 
 from __future__ import annotations
 
-import datetime
-import json
 import time
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-BAD_INPUT = 2
-HELP = gettext_lazy("Jobs: refresh candidate profiles, shortlist the candidates of a vacancy.")
+from kompeten.core.commands import KompetenCommand, bad_input, today_option
 
 
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=BAD_INPUT)
-
-
-class Command(BaseCommand):
-    @property
-    def help(self) -> str:
-        return str(HELP)
+class Command(KompetenCommand):
+    HELP = gettext_lazy("Jobs: refresh candidate profiles, shortlist the candidates of a vacancy.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -47,9 +37,6 @@ class Command(BaseCommand):
         shortlist.add_argument("--today", help=str(gettext_lazy("Act as if today were this day (YYYY-MM-DD).")))
         shortlist.add_argument("--json", dest="as_json", action="store_true",
                                help=str(gettext_lazy("Print one JSON array.")))
-
-    def handle(self, *args, action, **options):
-        return getattr(self, "do_" + action.replace("-", "_"))(**options)
 
     def do_refresh_profiles(self, *, persons=None, expired=False, **_options):
         from kompeten.jobs.profiles import expired_since_refresh, refresh_profiles
@@ -80,12 +67,7 @@ class Command(BaseCommand):
             count = 0
         if count < 1:
             raise bad_input(_("--limit must be a whole number of at least 1, not %(value)r.") % {"value": limit})
-        day = None
-        if today:
-            try:
-                day = datetime.date.fromisoformat(today)
-            except ValueError:
-                raise bad_input(_("--today must be a date as YYYY-MM-DD, not %(value)r.") % {"value": today}) from None
+        day = today_option(today)
         found = Vacancy.objects.select_related("company").filter(pk=vacancy_id).first()
         if found is None:
             raise bad_input(_("There is no vacancy %(id)s.") % {"id": vacancy_id})
@@ -95,7 +77,7 @@ class Command(BaseCommand):
                  "components": row.components, "reasons": [str(text) for text in row.reasons]}
                 for rank, row in enumerate(rows, start=1)]
         if as_json:
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            self.json_out(data)
             return
         self.stdout.write(f"{found.title} · {found.company.name}: "
                           + _("%(count)s candidates") % {"count": len(rows)})

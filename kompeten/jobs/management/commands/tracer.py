@@ -11,36 +11,14 @@ Run ``schedule`` then ``send`` daily. They call the same functions as the pages 
 
 from __future__ import annotations
 
-import datetime
-import json
-
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kompeten.core.errors import DomainError
-
-BAD_INPUT = 2
-HELP = gettext_lazy("Outcome tracer: schedule and send the surveys, placement rates.")
+from kompeten.core.commands import KompetenCommand, today_option
 
 
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=BAD_INPUT)
-
-
-def _day(value: str | None) -> datetime.date | None:
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise bad_input(_("--today must be a date as YYYY-MM-DD, not %(value)r.") % {"value": value}) from None
-
-
-class Command(BaseCommand):
-    @property
-    def help(self) -> str:
-        return str(HELP)
+class Command(KompetenCommand):
+    HELP = gettext_lazy("Outcome tracer: schedule and send the surveys, placement rates.")
 
     def add_arguments(self, parser):
         from kompeten.jobs.tracer import GROUPS
@@ -61,24 +39,18 @@ class Command(BaseCommand):
         rates.add_argument("--json", dest="as_json", action="store_true",
                            help=str(gettext_lazy("Print one JSON object.")))
 
-    def handle(self, *args, action, **options):
-        try:
-            return getattr(self, "do_" + action)(**options)
-        except DomainError as error:
-            raise bad_input(error.message) from None
-
     def do_schedule(self, *, today=None, **_options):
         from kompeten.jobs import tracer
 
-        created = tracer.schedule(_day(today))
+        created = tracer.schedule(today_option(today))
         self.stdout.write(_("%(count)s surveys scheduled.") % {"count": created})
 
     def do_send(self, *, today=None, as_json=False, **_options):
         from kompeten.jobs import tracer
 
-        counts = tracer.send_due(_day(today))
+        counts = tracer.send_due(today_option(today))
         if as_json:
-            self.stdout.write(json.dumps(counts))
+            self.json_out(counts, indent=None)
             return
         self.stdout.write(_("%(sent)s surveys sent, %(reminded)s reminders; not asked: %(no_consent)s without "
                             "consent, %(no_contact)s without phone or email; %(deferred)s wait for the next run.")
@@ -87,12 +59,11 @@ class Command(BaseCommand):
     def do_rates(self, *, months=6, by="centre", year=None, today=None, as_json=False, **_options):
         from kompeten.jobs import tracer
 
-        day = _day(today)
+        day = today_option(today)
         rows = tracer.rates(months, by, year, today=day)
         total = tracer.rates_total(months, year, today=day)
         if as_json:
-            self.stdout.write(json.dumps({"months": months, "by": by, "year": year, "rows": rows, "total": total},
-                                         ensure_ascii=False, indent=2))
+            self.json_out({"months": months, "by": by, "year": year, "rows": rows, "total": total})
             return
         for row in [*rows, total]:
             self.stdout.write(_("%(label)s: %(due)s due, %(sent)s sent, %(not_asked)s not asked (no consent), "
