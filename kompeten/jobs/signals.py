@@ -56,6 +56,10 @@ def refresh_on_change(sender, instance, raw=False, **kwargs):
     person_id = _person_id(instance)
     if person_id is not None:
         refresh_profiles([person_id])
+    if label == "registry.Consent" and instance.purpose == "share_companies" and not instance.given:
+        from kompeten.jobs.services import withdraw_invitations
+
+        withdraw_invitations(instance.person)
 
 
 # Persons being deleted: Django sends every pre_delete of a cascade before it deletes anything, so a consent or an

@@ -262,7 +262,9 @@ def test_non_consenting_and_withdrawn_persons_are_never_listed(client, company_u
     assert set(shortlisted_names(client.get(url))) == {"Andi Pratama", "Dewi Lestari"}
 
     invitation = services.invite(vacancy, dewi, by=company_user)
-    consent(dewi, given=False)  # Dewi withdraws
+    consent(dewi, given=False)  # Dewi withdraws: her invitation is withdrawn with it
+    invitation.refresh_from_db()
+    assert invitation.status == "withdrawn"
     response = client.get(url)
     assert shortlisted_names(response) == ["Andi Pratama"]
     assert "Dewi" not in page(response) and "Eko" not in page(response)
