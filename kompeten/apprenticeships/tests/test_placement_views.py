@@ -115,15 +115,17 @@ def test_direct_placement_needs_a_reason_and_a_person_the_officer_sees(client, o
     assert Placement.objects.count() == 1
 
 
-def test_a_placement_the_operator_cannot_follow_goes_back_to_the_list(client, offer, person_balikpapan,
-                                                                       operator_balikpapan):
-    """Registered at the operator's centre but never trained there: the operator may place the person
-    (registry scope) but does not see the placement afterwards (placements are scoped by training)."""
+def test_an_operator_follows_the_placement_of_a_person_registered_at_the_centre(client, offer, person_balikpapan,
+                                                                                operator_balikpapan):
+    """Registered at the operator's centre but never trained there: the operator may place the person (registry
+    scope) and follows the placement afterwards (placements are scoped like persons)."""
     login(client, operator_balikpapan)
     response = client.post(reverse("apprenticeships:placement_create"), {
         "person": person_balikpapan.pk, "offer": offer.pk, "reason": "Permintaan perusahaan"})
-    assert response.status_code == 302 and response.url == reverse("apprenticeships:placement_list")
-    assert Placement.objects.filter(person=person_balikpapan, source=PlacementSource.DIRECT).exists()
+    placement = Placement.objects.get(person=person_balikpapan, source=PlacementSource.DIRECT)
+    assert response.status_code == 302
+    assert response.url == reverse("apprenticeships:placement_detail", args=[placement.pk])
+    assert client.get(response.url).status_code == 200
 
 
 def test_job_seekers_and_companies_cannot_place_directly(client, offer, company_user, apprentice_user):
