@@ -335,6 +335,7 @@ def make_jobs(today: datetime.date) -> int:
     companies = _companies()
     if not companies or Vacancy.objects.filter(company__in=[c.pk for cs in companies.values() for c in cs],
                                                source__in=[VacancySource.DEMO, VacancySource.IMPORT]).exists():
+        keep_open(today)
         return 0
     shortlists.invalidate()  # the index of this process may hold another database's (or a rolled back) profiles
     try:
@@ -348,7 +349,20 @@ def make_jobs(today: datetime.date) -> int:
         refresh_profiles(Outcome.objects.values_list("person_id", flat=True).distinct())
     finally:
         shortlists.invalidate()
+    keep_open(today)
     return story.vacancies_made
+
+
+def keep_open(today: datetime.date) -> int:
+    """The vacancies still open on the demo's day stay open by the machine's clock (until a month ahead), so that
+    the demo job seeker sees recommendations and companies see shortlists whenever the demo is run. Their
+    publication dates stay in the demo year."""
+    real_today = timezone.localdate()
+    if real_today <= today:
+        return 0
+    return Vacancy.objects.filter(status="open", valid_until__gte=today,
+                                  valid_until__lt=real_today + datetime.timedelta(days=30)).update(
+        valid_until=real_today + datetime.timedelta(days=30))
 
 
 def _companies() -> dict[str, list[Company]]:

@@ -226,7 +226,7 @@ def test_outcomes_follow_each_persons_year(loaded):
                             .annotate(first=Min("batch__end_date")).values_list("person", "first"))
     outcomes = list(Outcome.objects.select_related("survey"))
     statuses = Counter(o.status for o in outcomes)
-    assert statuses["employed"] and statuses["unemployed"] and statuses["studying"]
+    assert statuses["employed"] and statuses["unemployed"] and statuses["apprentice"]
     for outcome in outcomes:
         assert outcome.on <= DEMO_TODAY and outcome.recorded_at <= END
         if outcome.person_id in first_completion:
