@@ -280,7 +280,15 @@ def load_demo(*, persons: int = DEFAULT_PERSONS, batch_share: float = 1.0) -> di
     from kompeten.assessment import demo as assessment_demo  # it builds on this module's steps and helpers
     from kompeten.certificates import demo as certificates_demo
     from kompeten.jobs import demo as jobs_demo
+    from kompeten.jobs import signals as profile_signals
 
+    # Candidate profiles are not refreshed row by row while the year is built: the jobs step refreshes every
+    # profile in bulk before it matches anyone (a per-save refresh would cost a minute of the load).
+    with profile_signals.suspended():
+        return _load_steps(persons, batch_share, assessment_demo, certificates_demo, apprenticeship_demo, jobs_demo)
+
+
+def _load_steps(persons, batch_share, assessment_demo, certificates_demo, apprenticeship_demo, jobs_demo) -> dict:
     return {
         "vocations": offer_example_vocations(),
         "lsp": make_lsp(),

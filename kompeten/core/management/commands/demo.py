@@ -49,14 +49,16 @@ def server_url(addr: str) -> str:
 
 
 class Command(BaseCommand):
-    help = _("Migrate, load the reference and Kaltim 2025 demo data, print the demo logins and serve.")
+    @property
+    def help(self) -> str:  # argparse needs a str, not a lazy translation
+        return str(_("Migrate, load the reference and Kaltim 2025 demo data, print the demo logins and serve."))
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true",
-                            help=_("Set up and stop; do not start the server."))
-        parser.add_argument("--addr", default="127.0.0.1:8000", help=_("Address and port to serve on."))
+                            help=str(_("Set up and stop; do not start the server.")))
+        parser.add_argument("--addr", default="127.0.0.1:8000", help=str(_("Address and port to serve on.")))
         parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS,
-                            help=_("How many demo job seekers to create."))
+                            help=str(_("How many demo job seekers to create.")))
 
     def handle(self, *args, **options):
         if options["persons"] < 0:
