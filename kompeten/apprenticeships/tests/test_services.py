@@ -864,7 +864,7 @@ def test_target_progress(trained, offer, other_offer, programme_year, company, o
         "running": 2,  # the transferred person's new placement and the paused one
         "waiting": 1,
         "completed": 1,  # passed only
-        "stopped": 3,  # the transfer's old placement, the drop-out, the cancelled one
+        "stopped": 2,  # the drop-out and the cancelled one (a transfer's old placement is a change, not a stop)
     }
 
 
