@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kompeten.selection",
     "kompeten.certificates",
     "kompeten.jobs",
+    "kompeten.reporting",
     "kompeten.api",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("asesmen/", include("kompeten.assessment.urls")),
     path("magang/", include("kompeten.apprenticeships.urls")),
     path("kerja/", include("kompeten.jobs.urls")),
+    path("laporan/", include("kompeten.reporting.urls")),
     path("audit/", include("kompeten.audit.urls")),
     path("", include("kompeten.certificates.urls")),  # /v, /verify/, keys, status lists, /sertifikat/
     path("", include("kompeten.api.urls")),  # /api/v1/

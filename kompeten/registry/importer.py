@@ -66,6 +66,7 @@ from kompeten.registry.nik import make_nik
 from kompeten.registry.phone import PhoneError, normalise_phone
 from kompeten.registry.services import CONSENT_TEXT_VERSION
 from kompeten.registry.validation import NIK_MESSAGES, PHONE_MESSAGES, check_nik, issue_message
+from kompeten.reporting.refresh import mark_stale
 
 CHUNK = 1000
 MIN_AGE = 15
@@ -468,6 +469,7 @@ class _Importer:
                                              changes=changes))
                 if changed:
                     Person.objects.bulk_update(changed, update_fields, batch_size=CHUNK)
+                mark_stale(p.pk for p in [*new_people, *changed])  # bulk: no signals for the dashboards
                 AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
                 created += len(new_people)
                 updated += len(changed)

@@ -21,6 +21,7 @@ from kompeten.programmes.models import Batch, BatchStatus
 from kompeten.programmes.services import ENROLLING_STATUSES
 from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
+from kompeten.reporting.refresh import mark_stale
 from kompeten.selection import notifications
 from kompeten.selection.allocation import allocate_round
 from kompeten.selection.models import (
@@ -286,6 +287,7 @@ def publish(round_: SelectionRound, *, by, now=None) -> int:
         application.status, application.assigned_choice, application.seat_category = (
             ApplicationStatus.NOT_ADMITTED, None, "")
     Application.objects.bulk_update(bumped, ["status", "assigned_choice", "seat_category"])
+    mark_stale([o.application.person_id for o in offers] + [a.person_id for a in bumped])  # bulk: no signals
     AuditEntry.objects.bulk_create(
         [build(AuditEntry.Action.CREATE, o, by=by, object_label=f"offer {o.application_id} → {o.batch_id}",
                changes={"batch": [None, o.batch_id]}) for o in offers]
@@ -323,6 +325,7 @@ def release_offers_of(batch: Batch, *, by, now=None) -> int:
     for offer in offers:
         offer.status, offer.answered_at = OfferStatus.RELEASED, now
     Offer.objects.bulk_update(offers, ["status", "answered_at"])
+    mark_stale(Application.objects.filter(offers__in=offers).values_list("person_id", flat=True))
     AuditEntry.objects.bulk_create(build(AuditEntry.Action.TRANSITION, o, by=by, note="batch cancelled",
                                          changes={"status": ["open", "released"]}) for o in offers)
     return len(offers)

@@ -17,6 +17,7 @@ from kompeten.audit.services import build, record
 from kompeten.core.errors import DomainError
 from kompeten.programmes.models import Batch, BatchStatus
 from kompeten.programmes.services import ENROLLING_STATUSES
+from kompeten.reporting.refresh import mark_stale
 from kompeten.training.models import (
     ATTENDED,
     Attendance,
@@ -129,6 +130,7 @@ def withdraw_all(batch: Batch, *, by, reason: str) -> int:
     for enrolment in enrolments:
         enrolment.status, enrolment.outcome_reason = EnrolmentStatus.WITHDRAWN, reason
     Enrolment.objects.bulk_update(enrolments, ["status", "outcome_reason"])
+    mark_stale(e.person_id for e in enrolments)  # bulk_update sends no signal: the dashboards' figures
     AuditEntry.objects.bulk_create(
         build(AuditEntry.Action.TRANSITION, e, by=by, changes={"status": ["enrolled", "withdrawn"]}, note=reason)
         for e in enrolments
@@ -236,4 +238,5 @@ def complete_batch(batch: Batch, decisions: dict[int, dict], *, by, request=None
     from kompeten.jobs.profiles import refresh_profiles
 
     refresh_profiles([enrolment.person_id for enrolment in enrolments])
+    mark_stale(e.person_id for e in enrolments)  # and the dashboards' figures
     return counts
