@@ -42,10 +42,14 @@ NO_OBJECT = {
     "apprenticeships:mine", "apprenticeships:placement_list", "apprenticeships:placement_create",
     "jobs:vacancy_list", "jobs:vacancy_create", "jobs:vacancy_import", "jobs:mine", "jobs:rates", "jobs:followups",
     "jobs:ak1_list", "jobs:demand", "jobs:planning",
+    # Dashboards and reports: figures of the user's centres only (kompeten/reporting/tests).
+    "reporting:dashboard", "reporting:persons", "reporting:table_export", "reporting:centre", "reporting:monthly",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
-NO_OBJECT_KWARGS = {"registry:import_template": {"fmt": "xlsx"}}
+NO_OBJECT_KWARGS = {"registry:import_template": {"fmt": "xlsx"},
+                    "reporting:table_export": {"table": "funnel", "fmt": "xlsx"},
+                    "reporting:monthly": {"year": 2025, "month": 11, "fmt": "pdf"}}
 
 
 def _object_kwargs(name, objects):

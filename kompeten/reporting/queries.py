@@ -149,9 +149,10 @@ def target_rows(figures: Figures) -> list[dict]:
         row = {"centre": centre, "kinds": {}}
         for kind, stage in TARGET_STAGE.items():
             target = wanted.get((kind, centre.pk if centre else None, None))
-            if target is None and centre is not None:  # the centre's target as the sum of its sector targets
-                by_sector = [n for (k, c, s), n in wanted.items() if k == kind and c == centre.pk and s]
-                target = sum(by_sector) if by_sector else None
+            if target is None:  # the sum of the parts: a centre's sector targets; the province's centres'
+                parts = ([n for (k, c, s), n in wanted.items() if k == kind and c == centre.pk and s] if centre
+                         else [r["kinds"][kind]["target"] for r in rows if r["kinds"][kind]["target"] is not None])
+                target = sum(parts) if parts else None
             done = figures.count(stage, centre=centre.pk if centre else None)
             row["kinds"][kind] = {"target": target, "done": done,
                                   "percent": round(100 * done / target) if target else None}
