@@ -39,6 +39,7 @@ from kompeten.core.errors import DomainError
 from kompeten.core.spreadsheets import FileRejected
 from kompeten.jobs import services
 from kompeten.jobs.models import Vacancy, VacancySource
+from kompeten.linkage.standardise import REGENCY_ALIASES  # Kaltim's regencies as offices write them
 from kompeten.programmes.models import Vocation
 from kompeten.reference.models import EducationLevel, Kbji, Kbli, Region, Sector
 
@@ -77,20 +78,6 @@ ALIASES = {
 }
 REQUIRED = ("company", "title", "occupation", "number_needed", "valid_from", "valid_until", "region")
 TEMPLATE_HEADERS = list(HEADERS)
-
-# Kalimantan Timur's regencies and cities as offices write them (only used for codes in the reference data).
-REGENCY_ALIASES = {
-    "64.01": ("paser", "pasir", "tanah grogot"),
-    "64.02": ("kukar", "kutai kartanegara", "tenggarong"),
-    "64.03": ("berau", "tanjung redeb"),
-    "64.07": ("kubar", "kutai barat", "sendawar"),
-    "64.08": ("kutim", "kutai timur", "sangatta"),
-    "64.09": ("ppu", "penajam", "penajam paser utara"),
-    "64.11": ("mahulu", "mahakam ulu"),
-    "64.71": ("bpn", "balikpapan", "kota balikpapan"),
-    "64.72": ("smd", "samarinda", "kota samarinda"),
-    "64.74": ("bontang", "kota bontang"),
-}
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")

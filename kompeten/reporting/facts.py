@@ -41,7 +41,7 @@ class PersonRows:
     declared_prior_training: bool = False
     prior_record: bool = False  # a PriorTraining row exists
     registered_centre: int | None = None
-    # {"year", "on", "decided" (bool: eligible), "decided_on", "where": Where of the first choice}
+    # {"year", "on", "eligible" (bool), "decided_on", "where": Where of the first choice, or None}
     applications: list[dict] = field(default_factory=list)
     offers: list[dict] = field(default_factory=list)  # {"year", "on", "where"}
     # {"year", "status", "start", "end", "where"}

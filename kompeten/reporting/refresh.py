@@ -81,7 +81,7 @@ def load_rows(persons: Q) -> dict[int, PersonRows]:
         return Q(**{f"{prefix}{lookup}": value for lookup, value in persons.children})
 
     found: dict[int, PersonRows] = {}
-    for p in Person.objects.filter(persons).values(
+    for p in Person.objects.filter(persons).order_by().values(
             "pk", "sex", "birth_date", "created_at", "village_id", "education_id", "disability",
             "declared_prior_training", "registered_centre_id"):
         found[p["pk"]] = PersonRows(
@@ -90,31 +90,31 @@ def load_rows(persons: Q) -> dict[int, PersonRows]:
             declared_prior_training=p["declared_prior_training"], registered_centre=p["registered_centre_id"])
     if not found:
         return found
-    for pk in PriorTraining.objects.filter(on("person__")).values_list("person_id", flat=True).distinct():
+    for pk in PriorTraining.objects.filter(on("person__")).order_by().values_list("person_id", flat=True).distinct():
         found[pk].prior_record = True
 
     first_choice = {c["application_id"]: _batch_where(c, "batch__") for c in Choice.objects.filter(
-        on("application__person__"), rank=1).values("application_id", *_batch_fields("batch__"))}
+        on("application__person__"), rank=1).order_by().values("application_id", *_batch_fields("batch__"))}
     decided = [ApplicationStatus.ADMITTED, ApplicationStatus.NOT_ADMITTED]
-    for a in Application.objects.filter(on("person__")).values(
+    for a in Application.objects.filter(on("person__")).order_by().values(
             "pk", "person_id", "status", "submitted_at", "round__programme_year__year", "round__closes_at"):
         found[a["person_id"]].applications.append({
             "year": a["round__programme_year__year"], "on": _day(a["submitted_at"]),
             "eligible": a["status"] in decided, "decided_on": _day(a["round__closes_at"]),
             "where": first_choice.get(a["pk"])})
-    for o in Offer.objects.filter(on("application__person__")).values(
+    for o in Offer.objects.filter(on("application__person__")).order_by().values(
             "application__person_id", "created_at", "batch__programme_year__year", *_batch_fields("batch__")):
         found[o["application__person_id"]].offers.append({
             "year": o["batch__programme_year__year"], "on": _day(o["created_at"]), "where": _batch_where(o, "batch__")})
     from kompeten.training.models import Enrolment
 
-    for e in Enrolment.objects.filter(on("person__")).values(
+    for e in Enrolment.objects.filter(on("person__")).order_by().values(
             "person_id", "status", "batch__programme_year__year", "batch__start_date", "batch__end_date",
             *_batch_fields("batch__")):
         found[e["person_id"]].enrolments.append({
             "year": e["batch__programme_year__year"], "status": e["status"], "start": e["batch__start_date"],
             "end": e["batch__end_date"], "where": _batch_where(e, "batch__")})
-    for a in Assessment.objects.filter(on("person__")).values(
+    for a in Assessment.objects.filter(on("person__")).order_by().values(
             "person_id", "status", "decision", "event__date", "event__centre_id", "event__scheme__sector_id",
             "enrolment__batch__programme_year__year", *_batch_fields("enrolment__batch__")):
         enrolled = a["enrolment__batch__programme_year__year"]
@@ -125,20 +125,21 @@ def load_rows(persons: Q) -> dict[int, PersonRows]:
             "decided": a["status"] in (CandidateStatus.ASSESSED, CandidateStatus.APPROVED) and bool(a["decision"]),
             "competent": a["status"] == CandidateStatus.APPROVED and a["decision"] == Decision.K})
     for c in (Certificate.objects.filter(on("person__"), kind=CertificateKind.COMPETENCY)
-              .exclude(status=CertificateStatus.REVOKED)
+              .exclude(status=CertificateStatus.REVOKED).order_by()
               .values("person_id", "issued_on", "assessment__enrolment__batch__programme_year__year",
-                      "enrolment__batch__programme_year__year")):
-        year = (c["assessment__enrolment__batch__programme_year__year"]
-                or c["enrolment__batch__programme_year__year"] or c["issued_on"].year)
+                      "enrolment__batch__programme_year__year", "assessment__event__date")):
+        # As its assessment's year (an RPL result of December certified in January stays in its year).
+        year = (c["assessment__enrolment__batch__programme_year__year"] or c["enrolment__batch__programme_year__year"]
+                or (c["assessment__event__date"] or c["issued_on"]).year)
         found[c["person_id"]].certificates.append({"year": year, "on": c["issued_on"]})
     for p in (Placement.objects.filter(on("person__"), status__in=STARTED_STATUSES)
-              .exclude(status=PlacementStatus.STOPPED, started_on__isnull=True)
+              .exclude(status=PlacementStatus.STOPPED, started_on__isnull=True).order_by()
               .values("person_id", "started_on", "start_date", "offer__programme_year__year")):
         found[p["person_id"]].placements.append({"year": p["offer__programme_year__year"],
                                                  "on": p["started_on"] or p["start_date"]})
-    for pk, day in Outcome.objects.filter(on("person__"), status__in=WORKING).values_list("person_id", "on"):
+    for pk, day in Outcome.objects.filter(on("person__"), status__in=WORKING).order_by().values_list("person_id", "on"):
         found[pk].employment.append(day)
-    for pk, day in Hire.objects.filter(on("person__"), person__isnull=False).values_list("person_id", "on"):
+    for pk, day in Hire.objects.filter(on("person__"), person__isnull=False).order_by().values_list("person_id", "on"):
         found[pk].employment.append(day)
     return found
 
