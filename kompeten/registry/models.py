@@ -56,10 +56,14 @@ class PersonQuerySet(ScopedQuerySet):
         """Which persons an operator or a job seeker may see."""
         condition = Q(user=user)
         if user.centre_ids:
+            from kompeten.selection.models import Choice
             from kompeten.training.models import Enrolment
 
             participants = Enrolment.objects.filter(batch__centre__in=user.centre_ids).values("person_id")
-            condition |= Q(registered_centre__in=user.centre_ids) | Q(pk__in=participants)
+            # Applicants to the centre's batches: the centre processes their applications.
+            applicants = Choice.objects.filter(batch__centre__in=user.centre_ids).values("application__person_id")
+            condition |= (Q(registered_centre__in=user.centre_ids) | Q(pk__in=participants)
+                          | Q(pk__in=applicants))
         return self.filter(condition)
 
     def never_trained(self):

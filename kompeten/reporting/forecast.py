@@ -534,3 +534,28 @@ def forecast(year: int, centres: set[int] | None = None, *, today: datetime.date
 
     as_of = today or timezone.localdate()
     return build(load(year, centres, as_of, figures))
+
+
+# How long a forecast is reused while the figures change under it (it reads the whole year: seconds at a million
+# persons, while the rates it rests on move slowly). Unchanged figures reuse it however old it is.
+CACHE_SECONDS = 600
+
+
+def cached(year: int, centres: set[int] | None = None, *, figures=None) -> Forecast:
+    """``forecast(year, centres)`` from the cache when the figures have not changed since it was made, or when it
+    is younger than CACHE_SECONDS; made again otherwise."""
+    import time
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from kompeten.reporting.refresh import state
+
+    key = f"reporting:forecast:{year}:{','.join(map(str, sorted(centres))) if centres is not None else '*'}"
+    version, today = state().version, timezone.localdate()
+    hit = cache.get(key)
+    if hit and hit["today"] == today and (hit["version"] == version or time.time() - hit["at"] < CACHE_SECONDS):
+        return hit["forecast"]
+    found = forecast(year, centres, today=today, figures=figures)
+    cache.set(key, {"forecast": found, "version": version, "today": today, "at": time.time()}, CACHE_SECONDS * 6)
+    return found

@@ -39,28 +39,38 @@ class Row:
 class Figures:
     """The cells of one programme year within a scope, summed on demand."""
 
-    def __init__(self, year: int, centres: set[int] | None = None):
+    def __init__(self, year: int, centres: set[int] | None = None, dimensions=None):
+        """``dimensions``: load only these breakdowns (and the total) — a page that shows one breakdown reads a
+        fraction of the cells. Asking for a breakdown not loaded is an error, never a silent zero."""
         self.year = year
         self.centres = centres
+        self.dimensions = None if dimensions is None else {str(Dimension.TOTAL), *map(str, dimensions)}
         cells = Cell.objects.filter(year=year)
         if centres is not None:
             cells = cells.filter(centre_key__in=centres)
+        if self.dimensions is not None:
+            cells = cells.filter(dimension__in=self.dimensions)
         # dimension -> [(key, centre, month, stage, n)]: each breakdown reads only its own cells.
         self._cells: dict[str, list[tuple]] = defaultdict(list)
         for dimension, key, centre, month, stage, n in cells.values_list(
                 "dimension", "key", "centre_key", "month", "stage", "n"):
             self._cells[dimension].append((key, centre, month, stage, n))
 
+    def _loaded(self, dimension: str) -> list[tuple]:
+        if self.dimensions is not None and str(dimension) not in self.dimensions:
+            raise ValueError(f"the breakdown {dimension} was not loaded")
+        return self._cells[dimension]
+
     def count(self, stage, *, dimension: str = Dimension.TOTAL, key: str = "", centre: int | None = None,
               months=MONTHS) -> int:
         months = set(months)
-        return sum(n for k, c, m, s, n in self._cells[dimension]
+        return sum(n for k, c, m, s, n in self._loaded(dimension)
                    if k == key and s == stage and m in months and (centre is None or c == centre))
 
     def _rows(self, dimension: str, months, group) -> dict[str, dict[str, int]]:
         months = set(months)
         rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for k, c, m, s, n in self._cells[dimension]:
+        for k, c, m, s, n in self._loaded(dimension):
             if m in months:
                 rows[group(k, c, m)][s] += n
         return rows
