@@ -232,7 +232,7 @@ def signature_block(report: Report, styles, width: float):
                  % {"sections": annexes}, styles["base"]) if annexes else Spacer(1, 0)
     right = [
         _p(formats.date_format(timezone.localdate(report.generated_at), "j F Y"), styles["sign"]),
-        _p(f"<b>{escape(_('Head of the Office'))}</b>", styles["sign"], raw=True),
+        _p("<b>" + escape(_("Head of the Office")) + "</b>", styles["sign"], raw=True),
         _p(settings.KOMPETEN_OFFICE_NAME, styles["sign"]),
         Spacer(1, 46),
         _p("(" + "." * 52 + ")", styles["sign"]),

@@ -10,22 +10,23 @@ the source tables. docs/algorithms/reporting.md defines every stage.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
-    REGISTERED = "registered", _("Registered this year")
-    APPLIED = "applied", _("Applied")
-    ELIGIBLE = "eligible", _("Eligible")
-    ADMITTED = "admitted", _("Offered a seat")
-    ENROLLED = "enrolled", _("Enrolled")
-    DROPPED = "dropped", _("Did not complete")
-    COMPLETED = "completed", _("Completed training")
-    ASSESSED = "assessed", _("Assessed")
-    COMPETENT = "competent", _("Kompeten")
-    CERTIFIED = "certified", _("Certificate issued")
-    APPRENTICED = "apprenticed", _("Placed in an apprenticeship")
-    EMPLOYED = "employed", _("Working")
-    PLACED = "placed", _("Placed (apprenticeship or work)")
+    REGISTERED = "registered", pgettext_lazy("funnel stage", "Registered this year")
+    APPLIED = "applied", pgettext_lazy("funnel stage", "Applied")
+    ELIGIBLE = "eligible", pgettext_lazy("funnel stage", "Eligible")
+    ADMITTED = "admitted", pgettext_lazy("funnel stage", "Offered a seat")
+    ENROLLED = "enrolled", pgettext_lazy("funnel stage", "Enrolled")
+    DROPPED = "dropped", pgettext_lazy("funnel stage", "Did not complete")
+    COMPLETED = "completed", pgettext_lazy("funnel stage", "Completed training")
+    ASSESSED = "assessed", pgettext_lazy("funnel stage", "Assessed")
+    COMPETENT = "competent", pgettext_lazy("funnel stage", "Kompeten")
+    CERTIFIED = "certified", pgettext_lazy("funnel stage", "Certificate issued")
+    APPRENTICED = "apprenticed", pgettext_lazy("funnel stage", "Placed in an apprenticeship")
+    EMPLOYED = "employed", pgettext_lazy("funnel stage", "Working")
+    PLACED = "placed", pgettext_lazy("funnel stage", "Placed (apprenticeship or work)")
 
 
 # The funnel, in order (DROPPED is shown beside it, not in it).

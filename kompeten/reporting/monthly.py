@@ -218,7 +218,7 @@ def forecast_tables(figures: queries.Figures) -> tuple[list[Table], datetime.dat
                   sheet=_("Forecast"), columns=columns,
                   note=_("Expected: the persons likely to be certified by the end of the year, from those certified, "
                          "in training, awaiting assessment or certificate, and the seats of the batches planned; "
-                         "low – high: the 90% range; gap: what the expected number falls short of the target."))
+                         "low – high: the 90 percent range; gap: what the expected number falls short of the target."))
     advice = Table(key="advice", title=_("Extra batches that would close the gap"), sheet=_("Extra batches"),
                    columns=[Column(_("Training centre"), "text"), Column(_("Vocation"), "text"),
                             Column(_("Batches")), Column(_("Certified per batch"), "number"),

@@ -173,8 +173,8 @@ def stage_targets(rows: list[dict]) -> dict[Stage, int]:
 def funnel_table(figures: queries.Figures, rows: list[dict] | None = None) -> Table:
     targets = stage_targets(rows if rows is not None else target_rows(figures))
     counts = dict(figures.funnel())
-    table = Table("funnel", _("Funnel"), [_("Stage"), _("Persons"), _("% of the previous stage"), _("Target"),
-                                          _("% of target")])
+    table = Table("funnel", _("Funnel"), [_("Stage"), _("Persons"), _("Percent of the previous stage"), _("Target"),
+                                          _("Percent of target")])
     previous = None
     for stage in STAGES:
         n = counts.get(stage, 0)
@@ -225,7 +225,7 @@ def months_table(figures: queries.Figures, rows: list[dict] | None = None) -> Ta
 def targets_table(figures: queries.Figures, rows: list[dict] | None = None) -> Table:
     rows = rows if rows is not None else target_rows(figures)
     table = Table("targets", _("Targets"), [_("Training centre"), _("Target"), _("Number"), _("Realised"),
-                                            _("% of target")])
+                                            _("Percent of target")])
     for row in rows:
         centre = row["centre"]
         for kind in HEADLINE_KINDS:
