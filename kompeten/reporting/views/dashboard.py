@@ -21,6 +21,7 @@ from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
@@ -277,9 +278,17 @@ def advice_sentence(cf, centre_of_package: dict[int, str]) -> str:
     return _("Short by %(gap)s: %(plan)s would close it.") % {"gap": gap, "plan": get_text_list(plans, _("or"))}
 
 
+# Where the persons still expected to be certified are now (forecast.CentreForecast.pending).
+PENDING_LABELS = {
+    "running": _lazy("in running batches"),
+    "planned": _lazy("seats of batches still to start"),
+    "awaiting_assessment": _lazy("completed, awaiting assessment"),
+    "awaiting_certificate": _lazy("Kompeten, awaiting the certificate"),
+}
+
+
 def _forecast_view(cf, centre_of_package) -> dict:
-    pending = [(str(Stage(k).label) if k in Stage.values else k, round(v)) for k, v in (cf.pending or {}).items()
-               if round(v)]
+    pending = [(str(PENDING_LABELS.get(k, k)), round(v)) for k, v in (cf.pending or {}).items() if round(v)]
     return {"expected": round(cf.expected), "low": cf.low, "high": cf.high, "gap": cf.gap, "target": cf.target,
             "realised": cf.realised, "sentence": advice_sentence(cf, centre_of_package), "pending": pending}
 
