@@ -11,6 +11,7 @@ sends no signal, so without this their profiles would wait for the next bulk ref
 import contextlib
 import contextvars
 
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -67,13 +68,11 @@ def refresh_on_change(sender, instance, raw=False, **kwargs):
 _deleting = contextvars.ContextVar("persons_deleting", default=frozenset())
 
 
-@receiver(pre_delete)
 def note_person_deletion(sender, instance, **kwargs):
     if _label(sender) == "registry.Person":
         _deleting.set(_deleting.get() | {instance.pk})
 
 
-@receiver(post_delete)
 def refresh_on_delete(sender, instance, **kwargs):
     """A deleted enrolment, certificate, placement or outcome no longer counts (a deleted person's profile goes
     with them, by cascade)."""
@@ -85,6 +84,13 @@ def refresh_on_delete(sender, instance, **kwargs):
     person_id = _person_id(instance)
     if person_id is not None and person_id not in _deleting.get():
         refresh_profiles([person_id])
+
+
+# Connected to the watched models only: a delete receiver without a sender would keep Django from deleting any
+# other model's rows in one statement (the dashboards' summary tables are rebuilt with millions of them).
+pre_delete.connect(note_person_deletion, sender=apps.get_model("registry.Person"), dispatch_uid="jobs-person-deleting")
+for _watched in WATCHED:
+    post_delete.connect(refresh_on_delete, sender=apps.get_model(_watched), dispatch_uid=f"jobs-deleted-{_watched}")
 
 
 def _refresh_batch(batch) -> None:
