@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kompeten.certificates",
     "kompeten.jobs",
     "kompeten.reporting",
+    "kompeten.linkage",
     "kompeten.api",
 ]
 

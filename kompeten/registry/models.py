@@ -69,6 +69,10 @@ class PersonQuerySet(ScopedQuerySet):
     def never_trained(self):
         return self.filter(declared_prior_training=False, prior_trainings__isnull=True)
 
+    def active(self):
+        """Without the registrations merged into another person by record linkage (kompeten/linkage)."""
+        return self.filter(merged_into__isnull=True)
+
 
 class Person(models.Model):
     nik = models.CharField("NIK", max_length=16, unique=True)
@@ -112,6 +116,9 @@ class Person(models.Model):
                                           blank=True, related_name="registered_persons",
                                           verbose_name=_("registered at"))
     source = models.CharField(_("source"), max_length=10, choices=PersonSource.choices)
+    # Set when record linkage found this registration to be the same person as an older one (kompeten/linkage).
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="merged_persons", verbose_name=_("merged into"))
     created_at = models.DateTimeField(_("registered on"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,6 +168,12 @@ class PriorTraining(models.Model):
     institution = models.CharField(_("institution"), max_length=200)
     vocation = models.CharField(_("vocation"), max_length=200)
     certificate = models.CharField(_("certificate number"), max_length=100, blank=True)
+    # The linked record of a participant list this training was found in (kompeten/linkage); None: declared only.
+    source_record = models.ForeignKey("linkage.SourceRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="prior_trainings")
+    # Entered by the person or an operator (False: made by record linkage from a list record, and removed again
+    # when that link ends; a declared training a list confirms only gets the list record attached).
+    declared = models.BooleanField(_("declared"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
