@@ -25,7 +25,7 @@ Measured against the truth (the last run's output; every run's CLUSTERS.csv must
   person's BLK records — as a share of the registrations of earlier trainees.
   *Denied priority wrongly*: a registration of a person on no BLK list whose cluster holds a BLK record (of someone
   else) — as a share of all registrations (this year's applicants);
-- diagnostics (to bench/out/linkage_<size>/failures.txt): the missed true pairs by the error codes of their two
+- diagnostics (to bench/out/linkage_<size>/failures_<mode>.txt): the missed true pairs by the error codes of their two
   records (and the share of each code's pairs missed), the false pairs by relation (twins, siblings, strangers) and
   examples of each with the input rows.
 
@@ -364,7 +364,7 @@ def _explainer():
     return score
 
 
-def write_failures(folder: Path, truth: Truth, labels: np.ndarray, diagnosis: dict, trained: dict,
+def write_failures(folder: Path, mode: str, truth: Truth, labels: np.ndarray, diagnosis: dict, trained: dict,
                    examples: int, explain: bool = False) -> Path:
     wanted: set[int] = set()
     missed = {k: v[:examples] for k, v in diagnosis["_missed_examples"].items()}
@@ -411,7 +411,7 @@ def write_failures(folder: Path, truth: Truth, labels: np.ndarray, diagnosis: di
             return ""
         return f"    -> {score(rows[a], rows[b])}\n"
 
-    path = folder / "failures.txt"
+    path = folder / f"failures_{mode}.txt"
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("MISSED TRUE PAIRS BY ERROR CODE (missed / true pairs with the code in either record)\n")
         for code, counts in diagnosis["missed_by_code"].items():
@@ -462,7 +462,7 @@ def evaluate(folder: Path, mode: str, examples: int, explain: bool = False, own:
     metrics = pairwise(truth.entity, labels)
     trained = never_trained(truth, labels)
     diagnosis = diagnose(truth, labels, true_candidates)
-    failures = write_failures(folder, truth, labels, diagnosis, trained, examples, explain)
+    failures = write_failures(folder, mode, truth, labels, diagnosis, trained, examples, explain)
     reg = truth.registration
     return {
         **metrics,
@@ -557,7 +557,12 @@ def main(argv=None) -> None:
             "machine": machine(), "date": time.strftime("%Y-%m-%d"),
         }
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
-        results[f"{options.mode}:{size}:{options.seed}"] = summary
+        key = f"{options.mode}:{size}:{options.seed}"
+        if options.evaluate_only and key in results:  # keep the timings of the runs evaluated again
+            summary.update({name: results[key][name] for name in ("runs", "wall_median", "walls", "cpu_median",
+                                                                   "rss_mb_max", "stats_last_run", "date")
+                            if name in results[key]})
+        results[key] = summary
         results_path.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
         print(f"  precision {summary['precision']:.4f}  recall {summary['recall']:.4f}  F1 {summary['f1']:.4f}  "
               f"(false pairs {summary['false_positive_pairs']:,}, missed {summary['false_negative_pairs']:,})")

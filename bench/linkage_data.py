@@ -7,8 +7,8 @@ carry them) and OUT/TRUTH.csv (``record_id, entity_id, household_id, twin, sourc
 each record, the household, whether the person is a twin, and the error codes applied to the record), and prints how
 a plain "same NIK = same person" rule does. Importable: ``generate(n_records, seed) -> (rows, truth)``.
 
-Generating 1,000,000 records (174 MB of CSV) takes about 100 s of CPU and 600 MB with the printed summary (the rows
-are streamed to the CSV in shuffled blocks of 100,000).
+Generating 1,000,000 records (173 MB of CSV) takes about 2 minutes (95 s of CPU) and 500 MB with the printed summary
+(the rows are streamed to the CSV in shuffled blocks of 100,000).
 
 The persons (entities)
 ----------------------
@@ -77,8 +77,8 @@ Errors per record (rates per source kind: registration / BLK / SIAPkerja / Skill
 - birth place missing / typo               0,1 / 3,3 / 10,1 / 100 / 2,2
 - KK column filled                         70 / 15 / 0 / 0 / 0
 
-Measured on 100,000 records (seed 2025): a plain same-NIK rule (the same 16 digits after removing spaces and dots)
-finds about 75 % of the true pairs (see the printed summary; ``python bench/linkage_data.py``).
+Measured (seed 2025): a plain same-NIK rule (the same 16 digits after removing spaces and dots) finds 75.6 % of the
+true pairs at 10,000 and 100,000 records and 75.8 % at 1,000,000 (precision 0.997-0.999); the CLI prints it.
 """
 
 from __future__ import annotations
