@@ -15,6 +15,7 @@ urlpatterns = [
     path("kerja/", include("kompeten.jobs.urls")),
     path("laporan/", include("kompeten.reporting.urls")),
     path("audit/", include("kompeten.audit.urls")),
+    path("tautan/", include("kompeten.linkage.urls")),
     path("", include("kompeten.certificates.urls")),  # /v, /verify/, keys, status lists, /sertifikat/
     path("", include("kompeten.api.urls")),  # /api/v1/
 ]

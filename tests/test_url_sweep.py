@@ -44,10 +44,12 @@ NO_OBJECT = {
     "jobs:ak1_list", "jobs:demand", "jobs:planning",
     # Dashboards and reports: figures of the user's centres only (kompeten/reporting/tests).
     "reporting:dashboard", "reporting:persons", "reporting:table_export", "reporting:centre", "reporting:monthly",
+    # Record linkage: the queue and the lists of the user's centres only (kompeten/linkage/tests/test_views.py).
+    "linkage:queue", "linkage:import", "linkage:import_template", "linkage:list_index",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
-NO_OBJECT_KWARGS = {"registry:import_template": {"fmt": "xlsx"},
+NO_OBJECT_KWARGS = {"registry:import_template": {"fmt": "xlsx"}, "linkage:import_template": {"fmt": "xlsx"},
                     "reporting:table_export": {"table": "funnel", "fmt": "xlsx"},
                     "reporting:monthly": {"year": 2025, "month": 11, "fmt": "pdf"}}
 
@@ -109,6 +111,10 @@ def _object_kwargs(name, objects):
         "certificates:verify_code": {"code": objects["certificate"].public_code},
         "api:openbadge": {"code": objects["certificate"].public_code},
         "certificates:status_list": {"issuer_code": objects["certificate"].issuer.code, "purpose": "revocation"},
+        "linkage:review": {"pk": objects["review_item"].pk},
+        "linkage:list_detail": {"pk": objects["source_list"].pk},
+        "linkage:undo_merge": {"pk": objects["merge"].pk},
+        "linkage:contest": {"pk": objects["training_link"].pk},
     }.get(name)
 
 
@@ -148,6 +154,7 @@ OBJECT_URLS = {
     "assessment:candidate_document", "assessment:record_unit", "assessment:appeal_decide",
     *CERTIFICATE_URLS, "certificates:issue_batch", "certificates:issue_event", "certificates:job",
     "certificates:job_progress",
+    "linkage:review", "linkage:list_detail", "linkage:undo_merge", "linkage:contest",
 }
 
 # Objects that belong to the whole province, not to one centre: every staff member may read them.
@@ -179,6 +186,8 @@ OWNER = {
     "assessment:candidate_submit": "assessor",
     "assessment:candidate_appeal": "job_seeker",
     "certificates:issue_event": "lsp_admin",
+    "linkage:undo_merge": "province_admin",
+    "linkage:contest": "job_seeker",
 }
 
 
@@ -266,12 +275,30 @@ def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seek
     completed = Enrolment.objects.filter(batch=candidates[0].enrolment.batch).order_by("pk").first()
     certificate = certificates.issue_training(completed, by=operator_balikpapan)
     job = IssuanceJob.objects.create(batch=batch_balikpapan, requested_by=operator_balikpapan)
+    # Record linkage: BLKI Balikpapan's 2023 participant list, whose row of the job seeker persona is linked (her
+    # prior training, which she may contest), a pair of it with Budi Santoso's registration to review, and two
+    # registrations of BLKI Balikpapan merged.
+    from kompeten.linkage import services as linkage
+    from kompeten.linkage.models import Link, ReviewItem
+    from kompeten.linkage.tests.factories import import_rows, sure_row
+
+    seeker = job_seeker.person
+    linkage.record_registrations([seeker, person_balikpapan])
+    listed = import_rows([sure_row(seeker), ["", "Budi Santosa", "L", "", "", "", "", "Las", 2023]],
+                         centre=balikpapan, by=operator_balikpapan).source_list
+    review_item = ReviewItem.objects.create(
+        record=listed.records.get(row=3), other=person_balikpapan.registration_records.get(), score=0.5, weight=0.0)
+    training_link = Link.objects.get(record__source_list=listed, person=seeker, ended_at__isnull=True)
+    merge = linkage.merge(make_person(full_name="Andi Wijaya", sex="L", serial=31, registered_centre=balikpapan),
+                          make_person(full_name="Andi Wijaya", sex="L", serial=32, registered_centre=balikpapan),
+                          by=operator_balikpapan, reason="reviewed")
     return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
             "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
             "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document,
             "assessment_event": event, "candidate": candidates[0], "unit": event.scheme.units.first(),
             "decided": decided, "appeal": appeal, "scheme": event.scheme, "lsp": event.lsp,
-            "certificate": certificate, "job": job}
+            "certificate": certificate, "job": job, "source_list": listed, "review_item": review_item,
+            "merge": merge, "training_link": training_link}
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))

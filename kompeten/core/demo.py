@@ -313,6 +313,7 @@ def _load_steps(persons, batch_share, assessment_demo, certificates_demo, appren
         "certificates": certificates_demo.make_certificates(DEMO_TODAY),
         "apprenticeships": apprenticeship_demo.make_apprenticeships(DEMO_TODAY),
         "jobs": jobs_demo.make_jobs(DEMO_TODAY),
+        "linkage": __import__("kompeten.linkage.demo").linkage.demo.make_linkage(DEMO_TODAY),  # record linkage
         # The steps write in bulk, without the signals that keep the dashboards' figures current: count them all.
         "report_facts": make_report_figures(),
     }

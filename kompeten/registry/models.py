@@ -69,6 +69,11 @@ class PersonQuerySet(ScopedQuerySet):
     def never_trained(self):
         return self.filter(declared_prior_training=False, prior_trainings__isnull=True)
 
+    def same_as(self, identity):
+        """The registrations of one person: the registration ``identity`` (a pk or an expression such as
+        ``OuterRef``) and those merged into it (see ``Person.identity``)."""
+        return self.filter(Q(pk=identity) | Q(merged_into_id=identity))
+
     def active(self):
         """Without the registrations merged into another person by record linkage (kompeten/linkage)."""
         return self.filter(merged_into__isnull=True)
@@ -132,6 +137,17 @@ class Person(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def identity(self) -> int:
+        """The id that stands for the person across merged registrations: the registration this one was merged
+        into, else its own (one level: a survivor that is itself merged must be undone first, see
+        kompeten/linkage/services.undo_merge)."""
+        return self.merged_into_id or self.pk
+
+    def same_person_ids(self) -> list[int]:
+        """The ids of all the registrations of this person (Person.objects.same_as)."""
+        return list(Person.objects.same_as(self.identity).values_list("pk", flat=True))
 
     @property
     def masked_nik(self) -> str:

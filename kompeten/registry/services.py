@@ -26,7 +26,16 @@ def register_person(*, data: dict, by, source: str, centre=None, nik_warnings=()
     after = snapshot(person, PERSON_AUDITED_FIELDS)
     record(AuditEntry.Action.CREATE, person, by=by, changes={k: [None, v] for k, v in after.items() if v not in
                                                              (None, "", False)}, request=request)
+    link_registration(person, by=by)
     return person
+
+
+def link_registration(person: Person, *, by) -> None:
+    """Record linkage (kompeten/linkage/services.py): the registration kept as a source record and linked to the
+    person's other records — a bounded number of queries, in the same transaction."""
+    from kompeten.linkage.services import record_registrations
+
+    record_registrations([person], by=by)
 
 
 @transaction.atomic
@@ -45,6 +54,7 @@ def update_person(person: Person, *, data: dict, by, nik_warnings=None, request=
     if changes:
         locked.save()
         record(AuditEntry.Action.UPDATE, locked, by=by, changes=changes, request=request)
+        link_registration(locked, by=by)
     for name in [*data, "nik_warnings", "nik_confirmed_at", "nik_confirmed_by"]:
         setattr(person, name, getattr(locked, name))
     return changes

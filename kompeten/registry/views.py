@@ -37,8 +37,9 @@ PAGE_SIZE = 50
 
 
 def _filtered_persons(request):
-    persons = Person.objects.visible_to(request.user).select_related("village__parent__parent", "education",
-                                                                     "registered_centre")
+    # A registration merged into an older one (record linkage) is not listed: the survivor stands for both.
+    persons = Person.objects.visible_to(request.user).active().select_related(
+        "village__parent__parent", "education", "registered_centre")
     query = request.GET.get("q", "").strip()
     if query:
         digits = normalise_nik(query)
@@ -114,13 +115,33 @@ def person_detail(request, pk):
         "person": person,
         "can_edit": can_edit(request.user, person),
         "consents": services.current_consents(person),
-        "prior_trainings": person.prior_trainings.all(),
+        "prior_trainings": person.prior_trainings.select_related("source_record__source_list"),
         "training_form": PriorTrainingForm(),
         "history": AuditEntry.objects.for_object(person)[:20] if request.user.is_province_admin else None,
         "nik_warning_messages": [NIK_WARNING_LABELS.get(code, code) for code in person.nik_warnings],
         **_documents_context(person),
+        **_linkage_context(request, person),
     }
     return render(request, "registry/person_detail.html", context)
+
+
+def _linkage_context(request, person) -> dict:
+    """Record linkage on the person page: the records linked to the person (and those that were), the merges,
+    the survivor a merged registration now is, and the undo form for the province admin."""
+    from kompeten.linkage import services as linkage
+    from kompeten.linkage.forms import UndoMergeForm
+
+    history = linkage.history(person)
+    survivor = history["root"] if person.merged_into_id else None
+    return {
+        "linked_records": list(history["links"]),
+        "merges": list(history["merges"]),
+        "undone_merges": history["undone"],
+        "survivor": survivor,
+        "survivor_visible": survivor is not None and Person.objects.visible_to(request.user).filter(
+            pk=survivor.pk).exists(),
+        "undo_form": UndoMergeForm() if request.user.is_province_admin else None,
+    }
 
 
 def _documents_context(person, form=None) -> dict:

@@ -12,11 +12,12 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kompeten.registry.documents import document_kinds, missing_documents, missing_from
-from kompeten.registry.models import PriorTraining
+from kompeten.registry.models import Person, PriorTraining
 from kompeten.selection import engine
 from kompeten.selection.models import Application, ApplicationStatus, Choice, RoundBatch
 from kompeten.selection.rules import combined_score, deciding_rule, ineligibility, lottery_number, rule_value
@@ -54,6 +55,11 @@ def lottery_int(hex_value: str) -> int:
     return int(hex_value[:13], 16)
 
 
+def _same_person(ref: str) -> Q:
+    """Rows (with a ``person``) of any registration of the person whose identity is the outer ``ref``."""
+    return Q(person_id=OuterRef(ref)) | Q(person__merged_into_id=OuterRef(ref))
+
+
 def build_inputs(round_, *, rules=None, seats=None, today=None):
     """Everything the engine needs, plus what is needed to store and explain the result."""
     rules = list(rules if rules is not None else round_.rules)
@@ -67,9 +73,14 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
     applications = list(
         round_.applications.exclude(status=ApplicationStatus.WITHDRAWN)
         .select_related("person__education", "person__village")
+        # A person's history spans the registrations record linkage merged (Person.identity): a training found
+        # for the older registration counts for the newer one that applies, and the other way round.
+        .annotate(identity=Coalesce("person__merged_into_id", "person_id"))
         .annotate(
-            trained_before=Exists(PriorTraining.objects.filter(person=OuterRef("person_id"))),
-            enrolled_before=Exists(Enrolment.objects.filter(person=OuterRef("person_id"), status__in=[
+            declared_before=Exists(Person.objects.same_as(OuterRef("identity")).filter(
+                declared_prior_training=True)),
+            trained_before=Exists(PriorTraining.objects.filter(_same_person("identity"))),
+            enrolled_before=Exists(Enrolment.objects.filter(_same_person("identity"), status__in=[
                 EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED])),
             in_training=Exists(Enrolment.objects.filter(person=OuterRef("person_id"),
                                                          status=EnrolmentStatus.ENROLLED)),
@@ -93,7 +104,7 @@ def build_inputs(round_, *, rules=None, seats=None, today=None):
         application.groups = sorted(member)
         for name in group_names:
             groups[name].append(name in member)
-        never_trained = not (person.declared_prior_training or application.trained_before
+        never_trained = not (application.declared_before or application.trained_before
                              or application.enrolled_before)
         rank = 0
         for choice in choices[application.pk]:
@@ -197,7 +208,7 @@ def summarise(round_batches, applications, assignment) -> dict:
         per_batch[round_batches[programme].batch_id] += 1
         person = application.person
         regency = person.village_id[:5] if person.village_id else ""
-        never_trained = not (person.declared_prior_training or application.trained_before
+        never_trained = not (application.declared_before or application.trained_before
                              or application.enrolled_before)
         if never_trained:
             never_trained_admitted += 1

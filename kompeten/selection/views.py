@@ -568,7 +568,23 @@ def my_applications(request):
         application.explanation = explanation(application) if application.results_out else []
         for offer in application.offers.all():
             offer.answerable = offer.status == OfferStatus.OPEN and offer.expires_at >= now
-    return render(request, "selection/my_applications.html", {"applications": applications, "person": person})
+    return render(request, "selection/my_applications.html", {
+        "applications": applications, "person": person,
+        "priority": _never_trained_priority(person, applications) if applications else None,
+    })
+
+
+def _never_trained_priority(person, applications) -> dict:
+    """Why the applicant does or does not count as never trained (the "never trained before" priority): the
+    training they declared, the prior trainings found for them (record linkage, each contestable when it came
+    from a participant list) and the trainings they completed; and the contests a reviewer upheld."""
+    from kompeten.linkage.forms import ContestForm
+    from kompeten.linkage.services import priority_facts
+
+    facts = priority_facts(person)
+    facts["used"] = any(PriorityRule.NEVER_TRAINED in (a.round.rules or []) for a in applications)
+    facts["contest_form"] = ContestForm()
+    return facts
 
 
 def _answer_offer(request, pk, verb, done):

@@ -88,7 +88,7 @@ def table_counts():
 def test_counts(loaded):
     assert loaded.pop("vocations") > 0
     for key in ("programme_year", "packages", "batches", "enrolments", "selection", "attendance", "completed",
-                "documents", "schemes", "assessments", "certificates", "report_facts"):
+                "documents", "schemes", "assessments", "certificates", "linkage", "report_facts"):
         assert loaded.pop(key) > 0, key
     assert loaded.pop("open_round") >= 0  # few persons are left free in so small a demo
     assert loaded.pop("apprenticeships") == Placement.objects.count()  # few trained persons in so small a demo
