@@ -1,13 +1,16 @@
 """Benchmark: record linkage (``kompeten dedup``) on the synthetic Kaltim registry of bench/linkage_data.py.
 
     .venv/bin/python bench/linkage.py [--sizes 10000,100000,1000000] [--runs 3] [--seed 2025] [--regenerate]
-                                      [--mode cli|engine|nik] [--examples 8]
+                                      [--mode cli|engine|nik] [--examples 8] [--explain] [--all-pairs]
+    .venv/bin/python bench/linkage.py --fit [100000 [7]]     # the model's weights fitted again (fit_weights)
 
 For each size: the data (INPUT.csv, TRUTH.csv in bench/out/linkage_<size>/) is generated once (seeded) and kept;
 then each run is a fresh process, timed from outside (wall clock; CPU time and peak RSS from ``os.wait4``):
 
 - ``--mode cli`` (default): ``kompeten dedup INPUT.csv --out CLUSTERS.csv --pairs PAIRS.csv`` — Django start-up,
-  reading, standardising, linking and writing included;
+  reading, standardising, linking and writing (the link and review pairs) included; ``--all-pairs`` passes
+  ``--all-pairs`` (every candidate pair written: the diagnostics can then tell a non-link from a pair never
+  compared, and report the blocking recall);
 - ``--mode engine``: this script in a fresh process reads INPUT.csv with the csv module, standardises every row
   (``kompeten.linkage.standardise.standardise``), runs ``Linker().dedupe`` and writes CLUSTERS.csv and PAIRS.csv the
   same way (for when the command is not there, or to see the engine's own stage timings);
@@ -61,6 +64,7 @@ REGISTRATION = linkage_data.REGISTRATION
 GOALS = {"f1": 0.98, "precision": 0.985, "slipping": 0.01, "denied": 0.001, "review_applicants": 0.03,
          "wall_1m": 20 * 60, "rss_1m_mb": 8 * 1024}
 csv.field_size_limit(1 << 24)
+ALL_PAIRS = [False]  # --all-pairs
 
 
 # --- the measured process ---------------------------------------------------------------------------------------------
@@ -70,7 +74,8 @@ def _command(mode: str, input_path: Path, clusters: Path, pairs: Path) -> list[s
     if mode == "cli":
         script = Path(sys.executable).parent / "kompeten"
         head = [str(script)] if script.exists() else [sys.executable, "-m", "kompeten.cli"]
-        return [*head, "dedup", str(input_path), "--out", str(clusters), "--pairs", str(pairs)]
+        extra = ["--all-pairs"] if ALL_PAIRS[0] else []
+        return [*head, "dedup", str(input_path), "--out", str(clusters), "--pairs", str(pairs), *extra]
     return [sys.executable, __file__, "--worker", mode, str(input_path), str(clusters), str(pairs)]
 
 
@@ -302,7 +307,8 @@ def diagnose(truth: Truth, labels: np.ndarray, true_candidates: dict) -> dict:
                     if missed:
                         code_missed[code] += 1
                 if missed:
-                    missed_decision[true_candidates.get((a, b), "not a candidate") if true_candidates else "?"] += 1
+                    absent = "not a candidate" if ALL_PAIRS[0] else "non_link or not a candidate"
+                    missed_decision[true_candidates.get((a, b), absent) if true_candidates else "?"] += 1
                     key = "+".join(sorted(c for c in codes if c.startswith(("nik", "date", "name"))) or ["other"])
                     if len(missed_examples[key]) < 3:
                         missed_examples[key].append((a, b))
@@ -335,7 +341,8 @@ def diagnose(truth: Truth, labels: np.ndarray, true_candidates: dict) -> dict:
                       for code in sorted(code_pairs, key=lambda c: -code_missed[c])}
     return {"missed_by_code": missed_by_code, "false_pairs_by_relation": dict(relation_pairs),
             "missed_by_decision": dict(missed_decision.most_common()),
-            "blocking_recall": len(true_candidates) / max(_pairs(np.bincount(truth.entity)), 1),
+            "blocking_recall": (len(true_candidates) / max(_pairs(np.bincount(truth.entity)), 1)
+                                if ALL_PAIRS[0] else None),
             "_missed_examples": dict(missed_examples), "_false_examples": dict(false_examples)}
 
 
@@ -416,8 +423,9 @@ def write_failures(folder: Path, mode: str, truth: Truth, labels: np.ndarray, di
         handle.write("MISSED TRUE PAIRS BY ERROR CODE (missed / true pairs with the code in either record)\n")
         for code, counts in diagnosis["missed_by_code"].items():
             handle.write(f"  {code:22s} {counts['missed']:>9,} / {counts['pairs']:>9,}  {counts['missed_share']:.1%}\n")
+        recall = diagnosis["blocking_recall"]
         handle.write(f"\nMISSED TRUE PAIRS BY THE ENGINE'S DECISION: {diagnosis['missed_by_decision']} (blocking "
-                     f"recall {diagnosis['blocking_recall']:.4f})\n")
+                     f"recall {'- (run with --all-pairs)' if recall is None else format(recall, '.4f')})\n")
         handle.write(f"\nFALSE PAIRS BY RELATION: {diagnosis['false_pairs_by_relation']}\n")
         handle.write("\nMISSED TRUE PAIRS (examples by the NIK/date/name error codes of the pair)\n")
         for key, pairs in sorted(missed.items()):
@@ -525,7 +533,10 @@ def main(argv=None) -> None:
     parser.add_argument("--examples", type=int, default=8)
     parser.add_argument("--explain", action="store_true", help="score the failing examples' pairs with the engine")
     parser.add_argument("--evaluate-only", action="store_true", help="no runs: evaluate the last output again")
+    parser.add_argument("--all-pairs", action="store_true",
+                        help="the command writes every candidate pair (non-links too) for the diagnostics")
     options = parser.parse_args(argv)
+    ALL_PAIRS[0] = options.all_pairs
     sizes = [int(s.replace("_", "")) for s in options.sizes.split(",") if s.strip()]
     print(machine())
     results_path = OUT / "linkage_results.json"
@@ -574,12 +585,54 @@ def main(argv=None) -> None:
               f"registrations = {_fmt_share(summary['slipping_share'])}; denied wrongly {summary['denied']:,} = "
               f"{_fmt_share(summary['denied_share'])} of applicants")
         print(f"  false pairs by relation: {summary['false_pairs_by_relation']}; missed pairs by decision: "
-              f"{summary['missed_by_decision']}; blocking recall {summary['blocking_recall']:.4f}")
+              f"{summary['missed_by_decision']}; blocking recall "
+              f"{'-' if summary['blocking_recall'] is None else format(summary['blocking_recall'], '.4f')}")
         top = list(summary["missed_by_code"].items())[:10]
         print("  missed pairs by code: " + ", ".join(f"{k} {v['missed']:,}/{v['pairs']:,}" for k, v in top))
         print(f"  wall median {summary['wall_median']:.1f} s, CPU {summary['cpu_median']:.1f} s, "
               f"peak RSS {summary['rss_mb_max']:,.0f} MB; details in {summary['failures_file']}")
     print(f"\nresults: {results_path.relative_to(ROOT)}")
+
+
+def fit_weights(size: int = 100_000, seed: int = 7, out: Path | None = None) -> dict:
+    """The model's default weights, fitted again (``--fit``): the labelled candidate pairs of the synthetic registry
+    (``size`` records, ``seed`` — not the measured seed), compared by the current engine, a joint logistic fit
+    (kompeten.linkage.model.fit, ridge 1 towards the current weights). Writes the fitted prior, weights, m, u,
+    tf_scale and crowd_scale as JSON (default bench/out/linkage_fit_<size>_seed<seed>.json) for model.py; e-mail
+    ``exact`` is capped at +10 there by hand (no two people share an e-mail address in the synthetic data)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kompeten.settings")
+    os.environ.setdefault("KOMPETEN_VAR_DIR", str(OUT / "var"))
+    django.setup()
+    from kompeten.linkage import model as linkage_model
+    from kompeten.linkage.compare import FIELDS, LEVELS
+    from kompeten.linkage.engine import Linker
+    from kompeten.linkage.standardise import standardise
+
+    folder, _data = ensure_data(size, seed, False)
+    with open(folder / "INPUT.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(folder / "TRUTH.csv", newline="", encoding="utf-8") as handle:
+        entity = {row["record_id"]: row["entity_id"] for row in csv.DictReader(handle)}
+    records = [standardise(row, id=row["record_id"]) for row in rows]
+    linker = Linker()
+    _frame, left, right, codes, tf, crowds, _weight, _rec_tf, _partners = linker.score_candidates(records)
+    people = np.array([entity[r.id] for r in records])
+    same = people[left] == people[right]
+    fitted = linkage_model.fit(linker.model, codes, same, tf, crowds, ridge=1.0)
+    result = {"size": size, "seed": seed, "pairs": int(len(left)), "matches": int(same.sum()),
+              "prior": fitted.prior, "tf_scale": fitted.tf_scale, "crowd_scale": fitted.crowd_scale,
+              "w": fitted.w, "m": fitted.m, "u": fitted.u}
+    for name in FIELDS:
+        print(f"  {name}: " + ", ".join(f"{label} {w:+.2f}" for label, w in zip(LEVELS[name], fitted.w[name],
+                                                                                strict=True)))
+    print(f"  prior {fitted.prior:.4f}, tf_scale {fitted.tf_scale}, crowd_scale {fitted.crowd_scale}; "
+          f"{len(left):,} candidate pairs, {int(same.sum()):,} matches")
+    out = out or OUT / f"linkage_fit_{size}_seed{seed}.json"
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(f"written {out.relative_to(ROOT)}")
+    return result
 
 
 def _last_json(log: str):
@@ -596,5 +649,7 @@ def _last_json(log: str):
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         worker(*sys.argv[2:6])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--fit":  # --fit [SIZE [SEED]]
+        fit_weights(*(int(x) for x in sys.argv[2:4]))
     else:
         main()

@@ -20,6 +20,8 @@ name_year   name key + regency + year of birth (or none)     missing NIK with a 
 dob_place   birth date (unordered) + birth place             name variants the standardiser does not unify
 phone       the mobile number                                missing NIK
 email       the e-mail address                               missing NIK
+home        a name word (first or last) + regency + street   missing or mistyped NIK *and* a missing or
+            address without RT/RW and boilerplate words      mistyped birth date, at the same address
 =========== ================================================ ==================================================
 
 A plain "same name in the same regency" rule finds a few more pairs, but its blocks grow with the registry (a common
@@ -89,6 +91,42 @@ def _dob_place(r: Record) -> list[str]:
     return [f"{dob}|{r.birth_place[:30]}"] if dob and r.birth_place else []
 
 
+# Boilerplate of Indonesian street addresses (as standardise.normalise_address writes them) and the neighbourhood
+# units RT / RW with their numbers: left out of the address key (sources write them or not, and differently).
+_ADDRESS_BOILERPLATE = frozenset({"jalan", "gang", "nomor", "no", "rt", "rw", "kelurahan", "kecamatan", "desa",
+                                  "dusun", "kabupaten", "kota"})
+
+
+def address_core(address: str) -> str:
+    """The street address without the RT / RW units and their numbers and without boilerplate words ("jalan
+    pramuka nomor 75 rt 51" -> "pramuka 75")."""
+    words = address.split()
+    out = []
+    skip_number = False
+    for word in words:
+        if skip_number and word.isdigit():
+            skip_number = False
+            continue
+        skip_number = word in ("rt", "rw")
+        if word not in _ADDRESS_BOILERPLATE:
+            out.append(word)
+    return " ".join(out)
+
+
+def _home(r: Record) -> list[str]:
+    """A first or last name word at one street address of one regency: the records of one person who gave no
+    usable NIK and no usable birth date (or a mistyped one) but the same home. Household members share the address
+    and rarely a name word, so the blocks stay at a household's size."""
+    tokens = r.name_tokens
+    if not tokens or not r.address or len(r.region) < 5:
+        return []
+    core = address_core(r.address)
+    if not any(ch.isdigit() for ch in core) or len(core) < 6:  # no house number: a street, not a home
+        return []
+    words = dict.fromkeys(w for w in (tokens[0], tokens[-1]) if len(w) >= 3)
+    return [f"{w[:16]}|{r.region[:5]}|{core[:48]}" for w in words]
+
+
 def _phone(r: Record) -> list[str]:
     return [r.phone] if r.phone else []
 
@@ -106,6 +144,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("nik", _nik), Rule("nik12", _nik12), Rule("kk", _kk), Rule("name_md", _name_md),
     Rule("name_year", _name_year), Rule("dob_place", _dob_place), Rule("phone", _phone), Rule("email", _email),
+    Rule("home", _home),
 )
 
 

@@ -10,7 +10,8 @@ NIK structure (16 digits): ``PPKKCC DDMMYY SSSS`` — province, regency, distric
 plus 40 for women; a serial among the people of that district and birth date. So:
 
 * ``exact``      all 16 digits equal;
-* ``excel15``    the first 15 equal and one side lost its 16th digit in a spreadsheet (flagged by standardise);
+* ``excel15``    the first 15 equal and one side lost its 16th digit in a spreadsheet (flagged by standardise, or
+                 a text NIK ending in 0 when the names agree: see compare_nik);
 * ``typo``       one substitution or one transposition of adjacent digits in the first 12 digits (region or date);
 * ``serial``     same first 12 digits, the serial differs by one substitution or transposition but is not within 2
                  of the other (a typo in the serial; twins and same-day neighbours get consecutive serials);
@@ -30,13 +31,15 @@ makes generic tools call a twin a near match.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from kompeten.linkage.blocking import address_core
 from kompeten.linkage.records import Record
 
 # field -> level labels; index 0 is always "missing" (weight 0).
@@ -64,12 +67,52 @@ NIK_IMPLIES_DATE = tuple(level("nik", lab) for lab in ("exact", "excel15", "sibl
 # standardise.NIK_PROBLEMS codes: the 16th digit was lost (only the first 15 count); the number is a KK, not a NIK.
 NIK_EXCEL_CODES = ("excel_zeroed", "scientific", "length")
 NIK_KK_CODES = ("kk_suspect",)
+# Name levels that let a text NIK ending in 0 count as one that lost its 16th digit (see compare_nik).
+_NAME_SAME_PERSON = (1, 3)  # LEVELS["name"].index("exact"), .index("subset")
 
 CHUNK = 1_000_000  # pairs compared at once (bounds the memory of the NIK digit matrices)
 
 
 def _has_code(problems: Sequence[str], codes: Sequence[str]) -> bool:
     return any(p in codes for p in problems)
+
+
+# A NIK that encodes the stated birth date is the record's own: the sex it encodes (day + 40 for women) is the
+# record's sex, and a typed sex that disagrees is the typing error (see _sex_code).
+NIK_DATE_DOUBT = ("date_mismatch", "bad_date", "kk_suspect", "placeholder")
+
+
+def _sex_code(r: Record, is_kk: bool, sexes: dict[str, int]) -> int:
+    """The sex compared: the one the NIK encodes when the NIK is 16 digits and encodes the stated birth date (day,
+    month and 2-digit year, or the same with day and month swapped; checked here, and not when standardise flagged
+    the NIK as a KK number or its date as doubtful), else the typed sex. Such a NIK has the wrong sex only when a
+    typo changed the day's tens digit by exactly 4 (one NIK typo in about 150, i.e. a few records in 100,000), while
+    a typed L/P is wrong in 0.2-0.5 % of the records of most sources: the NIK is the better witness."""
+    nik, d = r.nik, r.birth_date
+    if (d is not None and not is_kk and len(nik) == 16 and nik.isdigit()
+            and not _has_code(r.nik_problems, NIK_DATE_DOUBT)):
+        day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+        woman = day > 40
+        day -= 40 if woman else 0
+        if yy == d.year % 100 and ((day, month) == (d.day, d.month) or (day, month) == (d.month, d.day)):
+            return 2 if woman else 1
+    return sexes.get(r.sex, 0)
+
+
+_DOUBLED = re.compile(r"([a-z])\1+")
+_FINAL_Y = re.compile(r"(?<=[^aeiouy])y$")
+
+
+def name_sound(tokens: Sequence[str]) -> str:
+    """The name key without the spelling choices Indonesian names are written with either way: a word-final y after a
+    consonant is i (Rizky / Rizki, Sity / Siti, Dedy / Dedi), dh is d (Ramadhan / Ramadan), a doubled letter is
+    single (Nasruddin / Nasrudin, Fadillah / Fadilah, Anna / Ana). Two names with the same sound are compared as
+    ``exact``: they are one name in two spellings (twins are not given such names)."""
+    key = "".join(_FINAL_Y.sub("i", _DOUBLED.sub(r"\1", t)) if len(t) >= 3 else t for t in tokens)
+    previous = None
+    while key != previous:
+        previous, key = key, _DOUBLED.sub(r"\1", key.replace("dh", "d"))
+    return key
 
 
 def _digits_int(value: str) -> int:
@@ -89,6 +132,7 @@ class Frame:
     name: np.ndarray  # int32 id of name_key
     name_full: np.ndarray  # int32 id of the spaced name
     name_values: list[str]  # name_key per id
+    name_sound: np.ndarray  # int32 id of the name's spelling-free key (name_sound) per name id
     name_full_values: list[str]
     birth: np.ndarray  # int32 yyyymmdd, 0 when none
     sex: np.ndarray  # int8: 0 none, 1 L, 2 P
@@ -96,6 +140,7 @@ class Frame:
     birth_place_values: list[str]
     address: np.ndarray
     address_values: list[str]
+    home: np.ndarray  # int32 id of the address's core (blocking.address_core: street and house number), 0 when none
     village: np.ndarray  # int32 ids of the region code at each precision (0 when not that precise)
     district: np.ndarray
     regency: np.ndarray
@@ -140,7 +185,7 @@ class Frame:
             d = r.birth_date
             if d is not None:
                 birth[i] = d.year * 10000 + d.month * 100 + d.day
-            sex[i] = sexes.get(r.sex, 0)
+            sex[i] = _sex_code(r, is_kk, sexes)
             place[i] = places.setdefault(r.birth_place, len(places))
             address[i] = addresses.setdefault(r.address, len(addresses))
             region = r.region
@@ -156,6 +201,19 @@ class Frame:
                 email[i] = emails.setdefault(r.email, len(emails))
             if r.kk:
                 kk[i] = _digits_int(r.kk)
+        sounds: dict[str, int] = {"": 0}
+        sound_of = np.zeros(len(names), dtype=np.int32)
+        for i, r in enumerate(records):
+            k = name[i]
+            if k and not sound_of[k]:
+                sound_of[k] = sounds.setdefault(name_sound(r.name_tokens or tuple(r.name.split())), len(sounds))
+        home_of = {0: 0}
+        homes: dict[str, int] = {"": 0}
+        for value, k in addresses.items():
+            if k:
+                core = address_core(value)
+                home_of[k] = homes.setdefault(core, len(homes)) if any(c.isdigit() for c in core) else 0
+        home = [home_of[k] for k in address]
         if nik_rows:
             digits[np.array(nik_rows)] = (np.frombuffer(bytes(nik_text), dtype=np.uint8).reshape(-1, 16) - 48)
 
@@ -164,9 +222,9 @@ class Frame:
 
         return cls(ids=[r.id for r in records], nik_digits=digits, has_nik=has_nik, nik_int=nik_int, nik15=nik15,
                    excel=excel, name=ints(name), name_full=ints(name_full), name_values=list(names),
-                   name_full_values=list(fulls), birth=ints(birth), sex=ints(sex, np.int8),
+                   name_sound=sound_of, name_full_values=list(fulls), birth=ints(birth), sex=ints(sex, np.int8),
                    birth_place=ints(place), birth_place_values=list(places), address=ints(address),
-                   address_values=list(addresses), village=ints(village), district=ints(district),
+                   address_values=list(addresses), home=ints(home), village=ints(village), district=ints(district),
                    regency=ints(regency), phone=ints(phone, np.int64), email=ints(email),
                    kk=ints(kk, np.int64),
                    name_tokens=[r.name_tokens or tuple(r.name.split()) for r in records])
@@ -180,7 +238,13 @@ def _missing_or(both: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(both, codes, 0).astype(np.int8)
 
 
-def compare_nik(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def compare_nik(f: Frame, left: np.ndarray, right: np.ndarray, name_codes: np.ndarray | None = None) -> np.ndarray:
+    """NIK levels (module docstring). With ``name_codes`` (compare_name's), also: a NIK typed as text that ends in 0,
+    whose first 15 digits equal the other NIK's, is compared as ``excel15`` when the names agree exactly or one is
+    within the other (``subset``). BLK and BNSP lists pass through Excel number cells and are exported again as
+    text: the lost 16th digit then arrives as an unflagged 0 (a 16-digit text ending in 0 cannot be flagged alone:
+    one real serial in ten ends in 0). With names that differ the pair keeps its sibling / serial level: twins
+    have consecutive serials (...0020 and ...0021 share the first 15 digits) and never the same name."""
     lv = {lab: i for i, lab in enumerate(LEVELS["nik"])}
     dl, dr = f.nik_digits[left], f.nik_digits[right]
     neq = dl != dr
@@ -217,6 +281,11 @@ def compare_nik(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     codes[trans & ~first12] = lv["typo"]
     codes[kk_swap & ~exact] = lv["kk_swap"]
     codes[excel15 & ~exact] = lv["excel15"]
+    if name_codes is not None:
+        names_agree = np.isin(name_codes, _NAME_SAME_PERSON)
+        zero_l, zero_r = dl[:, 15] == 0, dr[:, 15] == 0
+        text_zeroed = (n15l != 0) & (n15l == n15r) & (zero_l ^ zero_r) & names_agree & ~kk_swap
+        codes[text_zeroed & ~exact] = lv["excel15"]
     codes[exact] = lv["exact"]
     codes = np.where(both, codes, 0).astype(np.int8)
     # A lost 16th digit on one side: its 15 trusted digits still compare.
@@ -245,8 +314,8 @@ def compare_name(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     nl, nr = f.name[left], f.name[right]
     both = (nl != 0) & (nr != 0)
     codes = np.full(len(left), lv["else"], dtype=np.int8)
-    codes[nl == nr] = lv["exact"]
-    todo = np.flatnonzero(both & (nl != nr))
+    codes[f.name_sound[nl] == f.name_sound[nr]] = lv["exact"]
+    todo = np.flatnonzero(both & (codes != lv["exact"]))
     if todo.size:
         jw = _fuzzy(f.name_values, nl[todo], nr[todo], JaroWinkler.normalized_similarity)
         fl, fr = f.name_full[left][todo], f.name_full[right][todo]
@@ -256,8 +325,43 @@ def compare_name(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         sub[(jw >= 0.88) | (tset >= 0.85)] = lv["jw>=0.88"]
         sub[tset >= 0.999] = lv["subset"]
         sub[(jw >= 0.95) | (sort >= 0.95)] = lv["jw>=0.95"]
+        rest = np.flatnonzero(sub == lv["else"])
+        if rest.size:
+            head = _fuzzy_head(f.name_values, nl[todo][rest], nr[todo][rest])
+            sub[rest[head]] = lv["jw>=0.88"]
         codes[todo] = sub
     return _missing_or(both, codes)
+
+
+HEAD_MIN = 6  # letters of the shorter key
+
+
+def _fuzzy_head(values: list[str], ids_l: np.ndarray, ids_r: np.ndarray) -> np.ndarray:
+    """Whether the shorter name key (at least HEAD_MIN letters) is, up to one typo (Levenshtein distance 1), the
+    beginning of the longer key, which has at least two letters more: a name written with a typo *and* with the
+    father's name or a last name added ("Fiitriani Yusuf" / "Fitriani"). Counted as the similar level
+    (``jw>=0.88``), never as agreeing names (what the cluster guard asks of twins' NIKs)."""
+    out = np.zeros(len(ids_l), dtype=bool)
+    if not len(ids_l):
+        return out
+    key = ids_l.astype(np.int64) * (len(values) + 1) + ids_r
+    uniq, inverse = np.unique(key, return_inverse=True)
+    shorter, heads, keep = [], ([], [], []), []
+    for k, code in enumerate(uniq.tolist()):
+        a, b = values[code // (len(values) + 1)], values[code % (len(values) + 1)]
+        if len(a) > len(b):
+            a, b = b, a
+        if len(a) >= HEAD_MIN and len(b) > len(a) + 1:
+            shorter.append(a)
+            for cut, head in zip((-1, 0, 1), heads, strict=True):  # a letter dropped or added by the typo
+                head.append(b[:len(a) + cut])
+            keep.append(k)
+    if not keep:
+        return out
+    close = np.zeros(len(uniq), dtype=bool)
+    close[np.array(keep)] = np.min([process.cpdist(shorter, head, scorer=Levenshtein.distance, dtype=np.int32)
+                                    for head in heads], axis=0) <= 1
+    return close[inverse.reshape(-1)]
 
 
 def _swap(ymd: np.ndarray) -> np.ndarray:
@@ -344,10 +448,11 @@ def compare_arrays(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     out = np.zeros((len(left), len(FIELDS)), dtype=np.int8)
     for start in range(0, len(left), CHUNK):
         lo, hi = left[start:start + CHUNK], right[start:start + CHUNK]
-        nik = compare_nik(f, lo, hi)
+        name = compare_name(f, lo, hi)
+        nik = compare_nik(f, lo, hi, name)
         cols = {
             "nik": nik,
-            "name": compare_name(f, lo, hi),
+            "name": name,
             "birth_date": compare_birth_date(f, lo, hi, nik),
             "sex": compare_sex(f, lo, hi, nik),
             "birth_place": compare_birth_place(f, lo, hi),
@@ -360,6 +465,13 @@ def compare_arrays(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         for j, field in enumerate(FIELDS):
             out[start:start + CHUNK, j] = cols[field]
     return out
+
+
+def same_home(f: Frame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether the two records give the same home: the same street and house number (blocking.address_core: RT/RW
+    and boilerplate words aside)."""
+    hl, hr = f.home[left], f.home[right]
+    return (hl != 0) & (hl == hr)
 
 
 def compare_records(a: Record, b: Record) -> dict[str, str]:

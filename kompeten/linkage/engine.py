@@ -16,7 +16,7 @@ import numpy as np
 
 from kompeten.linkage import blocking
 from kompeten.linkage.cluster import guarded_clusters
-from kompeten.linkage.compare import FIELDS, LEVELS, Frame, compare_arrays, level
+from kompeten.linkage.compare import FIELDS, LEVELS, Frame, compare_arrays, level, same_home
 from kompeten.linkage.model import Model, NameFrequencies, crowd
 from kompeten.linkage.model import default_model as _default_model
 from kompeten.linkage.records import Record
@@ -28,11 +28,14 @@ MAX_CLUSTER = 25
 
 _NIK_SIBLING = (level("nik", "sibling"), level("nik", "sex_day"))
 _NAME_AGREES = (level("name", "exact"), level("name", "jw>=0.95"), level("name", "subset"))
+_NAME_EXACT = level("name", "exact")
 _NIK_STRONG = tuple(level("nik", lab) for lab in ("exact", "excel15", "typo"))
 _NIK = FIELDS.index("nik")
 _NAME = FIELDS.index("name")
 _SEX = FIELDS.index("sex")
 _DOB = FIELDS.index("birth_date")
+_PHONE, _PHONE_EXACT = FIELDS.index("phone"), level("phone", "exact")
+_EMAIL, _EMAIL_EXACT = FIELDS.index("email"), level("email", "exact")
 
 
 @dataclass
@@ -105,14 +108,16 @@ def conflicts(codes: np.ndarray) -> np.ndarray:
 
     * a sibling-pattern NIK (same region and birth date, other serial; or the other sex's day) and names that do not
       agree (exact, Jaro-Winkler >= 0.95, or one name's words within the other's): twins and same-day neighbours;
-    * different sexes, unless the NIKs agree (exact, lost 16th digit, one typo): a typed sex is then the error;
+    * different sexes, unless the NIKs agree (exact, lost 16th digit, one typo) or the names are equal: a typed sex
+      is then the error (the sex compared is already the NIK's when the NIK encodes the stated birth date, see
+      compare._sex_code; twins of the other sex never share a name, so they stay apart);
     * birth dates far apart (not equal, not swapped, more than one of day, month, year different), unless the NIKs
       agree."""
     codes = np.asarray(codes)
     nik, name = codes[:, _NIK], codes[:, _NAME]
     sibling = np.isin(nik, _NIK_SIBLING) & ~np.isin(name, _NAME_AGREES)
     nik_ok = np.isin(nik, _NIK_STRONG)
-    sex = (codes[:, _SEX] == level("sex", "disagree")) & ~nik_ok
+    sex = (codes[:, _SEX] == level("sex", "disagree")) & ~nik_ok & (name != _NAME_EXACT)
     dob = (codes[:, _DOB] == level("birth_date", "else")) & ~nik_ok
     return sibling | sex | dob
 
@@ -120,17 +125,28 @@ def conflicts(codes: np.ndarray) -> np.ndarray:
 NAME_RULES = ("name_md", "name_year")
 
 
-def namesakes(blocks: Sequence[blocking.Blocks], n: int, cap: int) -> np.ndarray:
-    """Per record, how many other records share one of its name blocking keys (same name and day/month, or same
-    name, regency and year): its look-alikes, the measure of a pair's crowd (model.crowd)."""
+def namesakes(blocks: Sequence[blocking.Blocks], n: int, cap: int, nik: np.ndarray | None = None) -> np.ndarray:
+    """Per record, how many *other persons' records* look like it: the distinct records that share one of its name
+    blocking keys (same name and day/month, or same name, regency and year), not counting those with the same NIK
+    (``nik``: int64 per record, 0 when none; those are the record's own duplicates, not look-alikes). The measure
+    of a pair's crowd (model.crowd). A record met through both name rules counts once."""
+    name_blocks = [b for b in blocks if b.rule in NAME_RULES]
     out = np.zeros(n, dtype=np.int64)
-    for b in blocks:
-        if b.rule not in NAME_RULES:
-            continue
-        for start, size in zip(b.starts.tolist(), b.sizes.tolist(), strict=True):
-            if size <= cap:
-                out[b.order[start:start + size]] += size - 1
+    if not name_blocks or not n:
+        return out
+    left, right = blocking.pairs_of(name_blocks, cap)
+    if nik is not None and len(left):
+        own = (nik[left] != 0) & (nik[left] == nik[right])
+        left, right = left[~own], right[~own]
+    out += np.bincount(left, minlength=n)
+    out += np.bincount(right, minlength=n)
     return out
+
+
+def _nik_numbers(records: Sequence[Record]) -> np.ndarray:
+    """The 16-digit NIK of every record as an integer (0 when none, or when it looks like a KK number)."""
+    return np.array([int(r.nik) if len(r.nik) == 16 and r.nik.isdigit() and "kk_suspect" not in r.nik_problems
+                     else 0 for r in records], dtype=np.int64)
 
 
 def blocking_keys(record: Record) -> list[str]:
@@ -175,7 +191,12 @@ class Linker:
         codes = compare_arrays(frame, left, right)
         exact = codes[:, _NAME] == level("name", "exact")
         tf = np.where(exact, np.minimum(rec_tf[left], rec_tf[right]), 0).astype(np.float32)
-        crowds = crowd(partners[left], partners[right]).astype(np.float32)
+        crowds = crowd(partners[left], partners[right])
+        # Namesakes compete for a record only while nothing personal ties the pair: a shared phone number, e-mail
+        # or home (street and house number) is not shared with the other namesakes. Such a pair has no crowd.
+        tied = ((codes[:, _PHONE] == _PHONE_EXACT) | (codes[:, _EMAIL] == _EMAIL_EXACT)
+                | same_home(frame, left, right))
+        crowds = np.where(tied, 0.0, crowds).astype(np.float32)
         weight = self.model.score(codes, tf, crowds)
         return codes, tf, crowds, weight
 
@@ -203,7 +224,7 @@ class Linker:
         if report.total > self.max_pairs:
             raise blocking.TooManyPairs(report, self.max_pairs)
         left, right = blocking.pairs_of(blocks, self.cap)
-        partners = namesakes(blocks, len(records), self.cap)
+        partners = namesakes(blocks, len(records), self.cap, _nik_numbers(records))
         del blocks
         stats["candidate_pairs"] = len(left)
         t1 = time.perf_counter()
@@ -318,6 +339,7 @@ class Index:
         self.records: list[Record] = []
         self.position: dict[str, int] = {}
         self.blocks: dict[str, list[int]] = {}
+        self._nik: list[int] = []
         for r in records:
             self.add(r)
         self.names = (NameFrequencies.count(r.name_tokens or tuple(r.name.split()) for r in self.records)
@@ -331,19 +353,25 @@ class Index:
             raise ValueError(f"record {record.id!r} is already in the index")
         i = len(self.records)
         self.records.append(record)
+        self._nik.append(int(_nik_numbers([record])[0]))
         self.position[record.id] = i
         for key in blocking.record_keys(record, self.linker.rules):
             self.blocks.setdefault(key, []).append(i)
 
     def _namesakes(self, record: Record, new: bool = False) -> int:
-        """As engine.namesakes, among the stored records and the new one (a stored record counts the new record
-        when it is a candidate through a name rule: counted as 1, the usual case)."""
-        count = 0
+        """As engine.namesakes, among the stored records and the new one: the distinct records sharing one of the
+        record's name keys, without those of the same NIK (a stored record counts the new record when it is a
+        candidate through a name rule: counted as 1, the usual case)."""
+        own = _nik_numbers([record])[0]
+        found: set[int] = set()
         for key in blocking.record_keys(record, self.linker.rules):
             if key.partition(":")[0] in NAME_RULES:
-                size = len(self.blocks.get(key, ())) + (1 if new else 0)
-                if size <= self.linker.cap:
-                    count += size - 1
+                members = self.blocks.get(key, ())
+                if len(members) + (1 if new else 0) <= self.linker.cap:
+                    found.update(members)
+        me = self.position.get(record.id)
+        found.discard(me)
+        count = sum(1 for i in found if not own or self._nik[i] != own)
         return count + (0 if new else 1)
 
     def candidates(self, record: Record) -> list[Record]:

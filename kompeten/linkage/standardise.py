@@ -640,6 +640,8 @@ def _regency_by_name(text: str) -> str:
         return ""
     if text.lower().lstrip().startswith("kota") and key in _KOTA:
         return _KOTA[key]
+    if key.endswith(" kota") and key[:-5] in _KOTA:  # "Balikpapan Kota": the city written name first
+        return _KOTA[key[:-5]]
     return _REGENCY_BY_NAME.get(key, "")
 
 
@@ -756,7 +758,15 @@ def education_code(raw) -> str:
 
 @lru_cache(maxsize=1024)
 def _education(text: str) -> str:
-    return _EDUCATION.get(_education_key(text), "")
+    code = _EDUCATION.get(_education_key(text), "")
+    if code or "/" not in text:
+        return code
+    # "SD/MI", "SMP/MTs", "SMA/MA": a school and its madrasah equivalent, one level; "SMA/SMK" is upper secondary
+    # (as SLTA). Pieces of different levels give nothing.
+    codes = {_EDUCATION.get(_education_key(piece), "") for piece in text.split("/")}
+    if codes == {"SMA", "SMK"}:
+        return "SMA"
+    return codes.pop() if len(codes) == 1 else ""
 
 
 # ---------------------------------------------------------------------------------------------

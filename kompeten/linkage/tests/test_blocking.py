@@ -33,6 +33,24 @@ def test_keys_of_a_full_record():
     assert all(len(k) <= 80 for k in keys)
 
 
+def test_address_key_a_name_word_at_one_home():
+    from kompeten.linkage.blocking import address_core
+
+    assert address_core("jalan pramuka nomor 75 rt 51") == "pramuka 75"
+    assert address_core("gang durian nomor 8 rt 36 rw 2") == "durian 8"
+    assert address_core("perumahan villa kenanga blok d nomor 2 rt 15") == "perumahan villa kenanga blok d 2"
+    reg = rec("a", name="dewi damayanti", address="jalan kutilang nomor 94 rt 22", region="64.08.15.2006")
+    old = rec("b", name="dewi damayanti saleh", address="jalan kutilang nomor 94", region="64.08.15")
+    assert "home:dewi|64.08|kutilang 94" in record_keys(reg)
+    assert set(record_keys(reg)) & set(record_keys(old))  # no NIK, no date: still a candidate pair
+    # Another house, another regency, or no house number: no shared address key.
+    for other in (rec("c", name="dewi damayanti", address="jalan kutilang nomor 95", region="64.08.15"),
+                  rec("d", name="dewi damayanti", address="jalan kutilang nomor 94", region="64.72.01")):
+        assert not {k for k in set(record_keys(reg)) & set(record_keys(other)) if k.startswith("home:")}
+    assert not [k for k in record_keys(rec("e", address="jalan kutilang", region="64.08.15"))
+                if k.startswith("home:")]
+
+
 def test_an_empty_record_has_no_keys_and_long_values_are_cut():
     assert record_keys(Record(id="x")) == []
     long = rec("y", name="a" * 300, birth_date=datetime.date(2000, 1, 1))

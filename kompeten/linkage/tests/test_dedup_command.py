@@ -56,7 +56,7 @@ def run(*args):
 def test_clusters_and_pairs(tmp_path, capsys):
     source = write_input(tmp_path / "INPUT.csv")
     out, pairs = tmp_path / "CLUSTERS.csv", tmp_path / "PAIRS.csv"
-    run(source, "--out", out, "--pairs", pairs, "--lang", "en")
+    run(source, "--out", out, "--pairs", pairs, "--all-pairs", "--lang", "en")
     clusters = {row["record_id"]: row["cluster_id"] for row in read(out)}
     assert list(clusters) == ["reg-1", "blk-7", "sk-3", "reg-2", "reg-3"]  # input order, every record
     assert clusters["reg-1"] == clusters["blk-7"] == clusters["sk-3"] == "reg-1"
@@ -75,6 +75,17 @@ def test_clusters_and_pairs(tmp_path, capsys):
         assert 0 <= float(row["score"]) <= 1
     printed = capsys.readouterr().out
     assert "5 records in 3 clusters" in printed and "Candidate pairs per blocking rule" in printed
+
+
+def test_pairs_without_all_pairs_are_the_link_and_review_pairs(tmp_path):
+    source = write_input(tmp_path / "INPUT.csv")
+    every, some = tmp_path / "ALL.csv", tmp_path / "SOME.csv"
+    run(source, "--out", tmp_path / "C1.csv", "--pairs", every, "--all-pairs")
+    run(source, "--out", tmp_path / "C2.csv", "--pairs", some)
+    all_rows, rows = read(every), read(some)
+    assert rows == [row for row in all_rows if row["decision"] in ("link", "review")]
+    assert any(row["decision"] == "non_link" for row in all_rows)
+    assert read(tmp_path / "C1.csv") == read(tmp_path / "C2.csv")
 
 
 def test_default_language_is_indonesian(tmp_path, capsys):

@@ -147,7 +147,7 @@ def test_clusters_are_named_by_their_first_record(data, result):
 def test_stats_and_pairs(result):
     stats = result.stats
     assert set(stats["candidate_pairs_per_rule"]) == {"nik", "nik12", "kk", "name_md", "name_year", "dob_place",
-                                                      "phone", "email"}
+                                                      "phone", "email", "home"}
     assert sum(stats["decisions"].values()) == stats["candidate_pairs"] == len(result.table.left)
     assert {"blocking", "comparison", "clustering", "total"} <= set(stats["timings"])
     assert stats["skipped_blocks"] == []
@@ -234,6 +234,54 @@ def test_conflicts():
     twin = record("b", base_person(nik="6472054203990004", name="siti rahmah"))
     table = linker.dedupe([record("a", p), twin], all_pairs=True).table
     assert conflicts(table.codes).tolist() == [True]
+
+
+def test_a_typed_sex_error_is_no_conflict_when_the_names_are_equal():
+    linker = Linker()
+    p = base_person()
+    registration = record("a", p)
+    # An old list without the NIK, the sex typed wrong: the same name, birth date, address and phone.
+    old = record("b", p, nik="", sex="L")
+    pair = linker.score_pair(registration, old)
+    assert pair.levels["sex"] == "disagree" and pair.levels["name"] == "exact"
+    assert pair.decision == "link"
+    # The twin brother (different name, the other sex's NIK day) stays a conflict whatever else agrees.
+    brother = record("c", p, nik="", sex="L", name="ahmad fauzi")
+    codes = linker.dedupe([registration, brother], all_pairs=True).table.codes
+    assert conflicts(codes).tolist() == [True]
+
+
+def test_namesakes_count_other_persons_records_once():
+    from kompeten.linkage import blocking
+    from kompeten.linkage.engine import _nik_numbers, namesakes
+
+    p = base_person()
+    own = [record(f"own{k}", p) for k in range(3)]  # one person's three records, one NIK
+    others = [record(f"x{k}", p, nik=f"64720542039900{10 + k}") for k in range(2)]  # two namesakes, same date
+    records = own + others
+    blocks = blocking.build_blocks(records)
+    counts = namesakes(blocks, len(records), blocking.DEFAULT_CAP, _nik_numbers(records))
+    # Each of the person's records meets the two namesakes (in name_md and name_year: counted once), not itself.
+    assert counts[:3].tolist() == [2, 2, 2]
+    assert counts[3:].tolist() == [4, 4]
+    # Without NIKs every other record counts.
+    assert namesakes(blocks, len(records), blocking.DEFAULT_CAP).tolist() == [4] * 5
+    # The index counts the same way.
+    index = Linker().index(records)
+    assert index._namesakes(records[0]) - 1 == 2
+
+
+def test_a_shared_phone_email_or_home_lifts_the_crowd():
+    linker = Linker()
+    p = base_person()
+    crowd = 16 * np.ones(2)  # many namesakes each
+    frame = Frame.build([record("a", p), record("b", p, nik="")])
+    rec_tf = np.zeros(2, dtype=np.float32)
+    _codes, _tf, crowds, _w = linker._score(frame, np.array([0]), np.array([1]), rec_tf, crowd)
+    assert crowds.tolist() == [0.0]  # same phone and home
+    frame = Frame.build([record("a", p), record("b", p, nik="", phone="", address="jalan juanda no 3")])
+    _codes, _tf, crowds, _w = linker._score(frame, np.array([0]), np.array([1]), rec_tf, crowd)
+    assert crowds[0] > 0
 
 
 def test_thresholds():

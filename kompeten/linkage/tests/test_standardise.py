@@ -469,6 +469,10 @@ def test_region_from_names():
     assert region_code(None, None, None) == ""
     assert region_code("64.72", "Samarinda Ulu", None) == "64.72.03"  # a code made more precise by a name
     assert region_code("64.71", "Samarinda Ulu", None) == "64.71"
+    # The city written name first, as participant lists do.
+    assert region_code(None, None, "Balikpapan Kota") == "64.71"
+    assert region_code(None, None, "Samarinda Kota") == "64.72"
+    assert region_code(None, None, "Kutai Kota") == ""  # no such city
 
 
 @given(GARBAGE, GARBAGE, GARBAGE)
@@ -507,6 +511,7 @@ def test_emails(raw, expected):
     ("S1", "S1"), ("Sarjana (S1)", "S1"), ("Sarjana", "S1"), ("SD/MI/Paket A", "SD"), ("MTs", "SMP"),
     ("Paket C", "SMA"), ("Tidak/Belum Sekolah", "TS"), ("Belum/Tidak Tamat SD", "BTSD"), ("S2", "S2"),
     ("", ""), (None, ""), ("kursus", ""),
+    ("SD/MI", "SD"), ("SMP/MTs", "SMP"), ("SMA/MA", "SMA"), ("SMA/SMK", "SMA"), ("SD/SMP", ""),
 ])
 def test_education(raw, expected):
     assert education_code(raw) == expected

@@ -1,5 +1,5 @@
-"""``kompeten dedup INPUT.csv --out CLUSTERS.csv [--pairs PAIRS.csv] [--model MODEL.json] [--low P] [--high P]
-[--lang id|en]``.
+"""``kompeten dedup INPUT.csv --out CLUSTERS.csv [--pairs PAIRS.csv [--all-pairs]] [--model MODEL.json] [--low P]
+[--high P] [--lang id|en]``.
 
 Reads INPUT.csv (a ``record_id`` column and any of the import template's columns: nik, nama, jenis_kelamin,
 tempat_lahir, tanggal_lahir, no_hp, email, alamat, kecamatan, kabupaten_kota, kode_wilayah, pendidikan, plus kk and
@@ -8,7 +8,8 @@ source; any may be empty or absent), standardises every row (kompeten/linkage/st
 
 * CLUSTERS.csv: ``record_id,cluster_id``, one row per input record in input order (the cluster id is the record id
   of the cluster's first record; a record alone is its own cluster);
-* PAIRS.csv (with --pairs): every scored candidate pair: ``record_id_l,record_id_r,score,decision,weight``, the
+* PAIRS.csv (with --pairs): the link and review pairs (with --all-pairs: every scored candidate pair, non-links
+  too — at a million records 8 million rows, 1.6 GB): ``record_id_l,record_id_r,score,decision,weight``, the
   contribution of every field to the weight (``w_<field>``, with ``w_prior``, ``w_name_tf`` and ``w_crowd``: they
   add up to ``weight``) and every field's comparison level (``<field>``).
 
@@ -41,7 +42,9 @@ class Command(KompetenCommand):
         parser.add_argument("--out", required=True, metavar="CLUSTERS.csv", help=str(gettext_lazy(
             "Where to write record_id,cluster_id (one row per input record).")))
         parser.add_argument("--pairs", metavar="PAIRS.csv", help=str(gettext_lazy(
-            "Also write every scored candidate pair with its score, decision and per-field contributions.")))
+            "Also write the link and review pairs with their score, decision and per-field contributions.")))
+        parser.add_argument("--all-pairs", action="store_true", help=str(gettext_lazy(
+            "With --pairs: write every scored candidate pair, the non-links too.")))
         parser.add_argument("--model", metavar="MODEL.json", help=str(gettext_lazy(
             "A model saved as JSON (default: the built-in model).")))
         parser.add_argument("--low", type=float, help=str(gettext_lazy(
@@ -92,7 +95,7 @@ class Command(KompetenCommand):
         try:
             write_clusters(out, records, result.clusters)
             if pairs_path is not None:
-                write_pairs(pairs_path, result)
+                write_pairs(pairs_path, result, all_pairs=bool(options.get("all_pairs")))
         except OSError as error:
             raise bad_input(_("%(path)s cannot be written: %(reason)s")
                             % {"path": error.filename or out, "reason": error.strerror}) from None
@@ -176,8 +179,9 @@ def write_clusters(path: Path, records, clusters: dict[str, str]) -> None:
         writer.writerows((r.id, clusters[r.id]) for r in records)
 
 
-def write_pairs(path: Path, result) -> None:
-    """Every scored candidate pair, straight from the engine's arrays (no Pair object per row)."""
+def write_pairs(path: Path, result, *, all_pairs: bool = False) -> None:
+    """The link and review pairs (``all_pairs``: every scored candidate pair), straight from the engine's arrays
+    (no Pair object per row)."""
     import numpy as np
 
     from kompeten.linkage.compare import FIELDS, LEVELS
@@ -194,8 +198,9 @@ def write_pairs(path: Path, result) -> None:
         writer = csv.writer(fh)
         writer.writerow(header)
         chunk = 200_000
-        for start in range(0, len(table.left), chunk):
-            sl = slice(start, start + chunk)
+        chosen = np.arange(len(table.left)) if all_pairs else np.flatnonzero(table.decision >= 1)
+        for start in range(0, len(chosen), chunk):
+            sl = chosen[start:start + chunk]
             weight = table.weight[sl].astype(np.float64)
             score = 1.0 / (1.0 + np.exp2(-weight))
             tf = table.tf[sl].astype(np.float64) * model.tf_scale
