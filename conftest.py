@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+pytest_plugins = ["tests.logscan"]  # fails the run when a log record holds personal data or a secret
+
 hypothesis_settings.register_profile("kompeten", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("kompeten")
 

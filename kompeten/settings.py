@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static",  # 2FA: TOTP, recovery codes
     "django_tasks",
     "django_tasks_db",
     "ninja",  # django-ninja: its Swagger UI files are served from here, not from a CDN
@@ -57,11 +58,13 @@ INSTALLED_APPS = [
     "kompeten.jobs",
     "kompeten.reporting",
     "kompeten.linkage",
+    "kompeten.privacy",
     "kompeten.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kompeten.core.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store for personal data
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kompeten.core.middleware.ChosenLanguageMiddleware",
@@ -70,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kompeten.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "kompeten.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,7 +100,10 @@ TEMPLATES = [
 
 # Database: SQLite file under ./var/ by default, DATABASE_URL for PostgreSQL.
 _default_db = f"sqlite:///{VAR_DIR / 'kompeten.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=60)}
+# Persistent connections are checked before each request reuses them (CONN_HEALTH_CHECKS), so after a database
+# restart or failover the app reconnects by itself: no request fails on a dead connection kept from before.
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db),
+                                              conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -130,6 +137,21 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+
+# Authentication: 2FA and rate limits
+# Staff (operators, assessors, LSP managers, province admins) must pass a TOTP code after the password; company users
+# and job seekers may opt in. Off only for a demo server (kompeten demo), never in production.
+KOMPETEN_2FA_REQUIRED = env_bool("KOMPETEN_2FA_REQUIRED", True)
+# Also treat a staff session as unverified when no Kompeten login step marked it (sessions made by login() elsewhere).
+KOMPETEN_2FA_STRICT_SESSIONS = env_bool("KOMPETEN_2FA_STRICT_SESSIONS", False)
+OTP_TOTP_ISSUER = "Kompeten"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# {name: (events, seconds)} overrides of the limits in kompeten/accounts/ratelimits.py; the counts are kept in this
+# cache alias, which must be shared by all server processes in production.
+KOMPETEN_RATE_LIMITS: dict[str, tuple[int, int]] = {}
+KOMPETEN_RATELIMIT_CACHE = env_str("KOMPETEN_RATELIMIT_CACHE", "default")
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
 
 # Staff sessions end after this many idle minutes; job seekers keep the browser session.
 STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30)
@@ -199,11 +221,33 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-CSRF_COOKIE_HTTPONLY = False
+# No script reads the CSRF cookie: pages and htmx take the token from the page (base.html hx-headers).
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy (kompeten/core/security.py; the shape of Django 6's SECURE_CSP). Every script is a
+# static file (no inline script, no event handler attribute), so script-src has no 'unsafe-inline'; style
+# attributes (widths of progress bars) are allowed, <style> elements are not. Bootstrap's icons are data: URIs.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 if not DEBUG and env_bool("KOMPETEN_HTTPS", True):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -217,6 +261,8 @@ KOMPETEN_SMS_BACKEND = env_str("KOMPETEN_SMS_BACKEND", "kompeten.selection.notif
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # NIKs, phone numbers and API tokens are masked in what the console writes (a safety net: nothing may log them).
+    "formatters": {"redacted": {"()": "kompeten.core.security.RedactingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

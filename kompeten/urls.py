@@ -16,6 +16,7 @@ urlpatterns = [
     path("laporan/", include("kompeten.reporting.urls")),
     path("audit/", include("kompeten.audit.urls")),
     path("tautan/", include("kompeten.linkage.urls")),
+    path("data-pribadi/", include("kompeten.privacy.urls")),
     path("", include("kompeten.certificates.urls")),  # /v, /verify/, keys, status lists, /sertifikat/
     path("", include("kompeten.api.urls")),  # /api/v1/
 ]

@@ -20,6 +20,8 @@ PUBLIC = {
     "set_language", "core:home", "core:healthz", "accounts:login", "accounts:logout", "registry:register",
     "reference:villages", "certificates:verify_fragment", "certificates:verify", "certificates:keys",
     "api:verify", "api:openapi-json", "api:openapi-view", "api:api-root", "apprenticeships:company_register",
+    "accounts:password_reset", "accounts:password_reset_done", "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
 }
 
 # Public pages of one certificate: anyone may verify it; they show what is printed, never personal data
@@ -28,7 +30,9 @@ PUBLIC_CERTIFICATE_PAGES = {"certificates:verify_code", "api:openbadge", "certif
 
 # Pages without an object: their querysets go through visible_to(), tested in the apps' tests.
 NO_OBJECT = {
-    "accounts:account", "accounts:password_change", "registry:person_list", "registry:person_export",
+    "accounts:account", "accounts:password_change", "accounts:two_factor_verify", "accounts:two_factor_setup",
+    "accounts:two_factor_recovery", "accounts:two_factor_disable", "accounts:two_factor_reset",
+    "registry:person_list", "registry:person_export",
     "registry:person_create", "registry:import", "registry:import_template", "registry:my_profile",
     "registry:my_profile_edit", "registry:my_consent", "registry:my_document_upload", "programmes:centre_list",
     "audit:list", "reference:region_list", "programmes:year_list", "programmes:package_list",
@@ -46,10 +50,14 @@ NO_OBJECT = {
     "reporting:dashboard", "reporting:persons", "reporting:table_export", "reporting:centre", "reporting:monthly",
     # Record linkage: the queue and the lists of the user's centres only (kompeten/linkage/tests/test_views.py).
     "linkage:queue", "linkage:import", "linkage:import_template", "linkage:list_index",
+    # Personal data: the job seeker's own data only; the request list through PrivacyRequest.visible_to
+    # (kompeten/privacy/tests/test_requests.py).
+    "privacy:mine", "privacy:download", "privacy:consent", "privacy:request_create", "privacy:request_list",
 }
 
 # Kwargs for the no-object patterns that take a non-object argument.
-NO_OBJECT_KWARGS = {"registry:import_template": {"fmt": "xlsx"}, "linkage:import_template": {"fmt": "xlsx"},
+NO_OBJECT_KWARGS = {"privacy:download": {"fmt": "pdf"},
+                    "registry:import_template": {"fmt": "xlsx"}, "linkage:import_template": {"fmt": "xlsx"},
                     "reporting:table_export": {"table": "funnel", "fmt": "xlsx"},
                     "reporting:monthly": {"year": 2025, "month": 11, "fmt": "pdf"}}
 
@@ -69,6 +77,8 @@ def _object_kwargs(name, objects):
         "training:attendance": {"batch_pk": batch.pk},
         "training:completion": {"batch_pk": batch.pk},
         "training:document": {"batch_pk": batch.pk, "doc": "peserta", "fmt": "pdf"},
+        "training:exchange_batch": {"batch_pk": batch.pk, "fmt": "siapkerja", "file_type": "csv"},
+        "training:exchange_event": {"event_pk": objects["assessment_event"].pk, "fmt": "bnsp", "file_type": "csv"},
         "training:withdraw": {"pk": objects["enrolment"].pk},
         "registry:person_detail": {"pk": person.pk},
         "registry:person_edit": {"pk": person.pk},
@@ -115,6 +125,9 @@ def _object_kwargs(name, objects):
         "linkage:list_detail": {"pk": objects["source_list"].pk},
         "linkage:undo_merge": {"pk": objects["merge"].pk},
         "linkage:contest": {"pk": objects["training_link"].pk},
+        "privacy:request_detail": {"pk": objects["privacy_request"].pk},
+        "privacy:request_transition": {"pk": objects["privacy_request"].pk},
+        "privacy:request_for_person": {"person_pk": person.pk},
     }.get(name)
 
 
@@ -143,6 +156,7 @@ OBJECT_URLS = {
     "programmes:package_edit", "programmes:batch_detail", "programmes:batch_edit", "programmes:batch_transition",
     "programmes:batch_capacity", "programmes:batch_sessions", "training:candidates", "training:enrol",
     "training:attendance", "training:completion", "training:document", "training:withdraw",
+    "training:exchange_batch", "training:exchange_event",
     "registry:person_detail", "registry:person_edit", "registry:person_reveal_nik", "registry:person_confirm_nik",
     "registry:person_add_training", "registry:person_document_upload", "registry:document_download",
     "programmes:centre_detail", "programmes:target_update",
@@ -155,6 +169,7 @@ OBJECT_URLS = {
     *CERTIFICATE_URLS, "certificates:issue_batch", "certificates:issue_event", "certificates:job",
     "certificates:job_progress",
     "linkage:review", "linkage:list_detail", "linkage:undo_merge", "linkage:contest",
+    "privacy:request_detail", "privacy:request_transition", "privacy:request_for_person",
 }
 
 # Objects that belong to the whole province, not to one centre: every staff member may read them.
@@ -203,8 +218,13 @@ def all_url_names(patterns=None, namespace=""):
     return names
 
 
+# The API's operations (other than the public ones above) have their own sweep: tests/test_api_access.py requests
+# every operation of the OpenAPI schema as every role and as an outsider, against the documented role matrix.
+PUBLIC_API = PUBLIC | PUBLIC_CERTIFICATE_PAGES
+
+
 def test_every_url_pattern_is_classified():
-    names = all_url_names()
+    names = {name for name in all_url_names() if not name.startswith("api:") or name in PUBLIC_API}
     classified = (PUBLIC | NO_OBJECT | OBJECT_URLS | PROVINCE_OBJECTS | PUBLIC_OBJECTS | PUBLIC_FILES
                   | JOB_SEEKER_OBJECTS | PUBLIC_CERTIFICATE_PAGES | set(WORK_URLS) | WORK_PROVINCE_OBJECTS
                   | WORK_JOB_SEEKER_OBJECTS | PUBLIC_TOKEN_PAGES)
@@ -292,7 +312,12 @@ def balikpapan_objects(balikpapan, person_balikpapan, batch_balikpapan, job_seek
     merge = linkage.merge(make_person(full_name="Andi Wijaya", sex="L", serial=31, registered_centre=balikpapan),
                           make_person(full_name="Andi Wijaya", sex="L", serial=32, registered_centre=balikpapan),
                           by=operator_balikpapan, reason="reviewed")
-    return {"centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
+    # A personal-data request of Budi Santoso (BLKI Balikpapan).
+    from kompeten.privacy.services import submit_request
+
+    privacy_request = submit_request(person_balikpapan, kind="access", by=operator_balikpapan, channel="operator")
+    return {"privacy_request": privacy_request,
+            "centre": balikpapan, "person": person_balikpapan, "batch": batch_balikpapan, "enrolment": enrolment,
             "target": target, "round": round_, "round_batch": round_.round_batches.get(), "application": application,
             "offer": offer, "draft_round": draft, "applicant": job_seeker.person, "document": document,
             "assessment_event": event, "candidate": candidates[0], "unit": event.scheme.units.first(),

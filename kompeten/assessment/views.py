@@ -56,6 +56,7 @@ from kompeten.assessment.models import (
 )
 from kompeten.core.access import get_or_404
 from kompeten.core.errors import DomainError
+from kompeten.privacy import services as privacy
 from kompeten.reference.models import EducationLevel, Region
 from kompeten.registry.access import get_person_for_user
 from kompeten.registry.models import DocumentKind, Person
@@ -390,6 +391,7 @@ def _results(candidate) -> list[UnitResult]:
 def candidate_detail(request, pk):
     user = request.user
     candidate = get_candidate_for_user(user, pk)
+    privacy.log_view(request, candidate.person, page="assessment", obj=candidate)
     event = candidate.event
     manage, decide = can_manage_event(user, event), can_decide(user, event)
     results = _results(candidate)

@@ -5,10 +5,15 @@ explicit business events (a NIK revealed, an import, a status transition) as muc
 and every change already goes through a service function that knows its actor.
 Append-only is enforced three ways: the model refuses updates and deletes, the QuerySet refuses bulk
 updates and deletes, and a database trigger refuses UPDATE (and DELETE on PostgreSQL).
+
+One exception, required by the personal-data law (UU 27/2022): erasing a person pseudonymises the personal
+values in their entries (``redact``). The trigger lets an UPDATE through only while a ``RedactionPermit`` row
+exists, and ``redact`` inserts that row and deletes it again inside its own transaction, so no other
+connection ever sees it.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +27,19 @@ class AuditQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+    def redact(self, updates: dict) -> int:
+        """Pseudonymise entries: ``updates`` is {entry pk: {field: new value}} (only ``actor_label``,
+        ``object_label``, ``changes``, ``note`` and ``ip_address``). For erasure of a person's data only."""
+        allowed = {"actor_label", "object_label", "changes", "note", "ip_address"}
+        with transaction.atomic():
+            permit = RedactionPermit.objects.create()
+            for pk, fields in updates.items():
+                if set(fields) - allowed:
+                    raise AppendOnlyError(f"only {sorted(allowed)} can be redacted")
+                models.QuerySet.update(self.model.objects.filter(pk=pk), **fields)
+            permit.delete()
+        return len(updates)
 
     def for_object(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
@@ -37,6 +55,8 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("exported")
         CONFIRM = "confirm", _("confirmed")
         TRANSITION = "transition", _("status changed")
+        VIEW = "view", _("viewed")
+        ERASE = "erase", _("erased personal data")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -69,3 +89,13 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class RedactionPermit(models.Model):
+    """Present only inside the transaction of ``AuditQuerySet.redact``: the append-only trigger lets an UPDATE of
+    audit entries through while a row exists (see the module docstring)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"redaction permit {self.pk}"

@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from kompeten.certificates import codec, keys, keystore
 from kompeten.certificates.models import Certificate, CertificateStatus
 from kompeten.certificates.services import find, format_code
+from kompeten.core import ratelimit
 
 log = logging.getLogger("kompeten.verify")
 
@@ -28,11 +28,9 @@ RATE_LIMIT = 30  # verifications per client address per minute
 
 
 def rate_limited(ip: str | None) -> bool:
-    """Count a verification of this address; True when it has done more than RATE_LIMIT this minute."""
-    key = f"verify:{ip or '-'}:{int(timezone.now().timestamp() // 60)}"
-    added = cache.add(key, 1, timeout=70)
-    count = 1 if added else cache.incr(key)
-    return count > RATE_LIMIT
+    """Count a verification of this address; True when it has done more than RATE_LIMIT this minute (the shared
+    limiter: the cache key is a salted hash, never the address)."""
+    return ratelimit.hit(ratelimit.Limit("verify-ip", RATE_LIMIT, 60), ip or "-").limited
 
 
 def invalid(reason: str, *, ip=None, detail: str = "") -> dict:

@@ -41,6 +41,7 @@ from kompeten.certificates.models import (
 )
 from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
+from kompeten.privacy import services as privacy
 from kompeten.programmes.models import Batch
 from kompeten.training.models import Enrolment, EnrolmentStatus
 
@@ -396,6 +397,8 @@ def certificate_list(request):
 @staff_required
 def certificate_detail(request, pk):
     cert = access.get_certificate_for_user(request.user, pk)
+    if cert.person.user_id != request.user.pk:
+        privacy.log_view(request, cert.person, page="certificate", obj=cert)
     qr_svg = ""
     try:
         qr_svg = codec.make_qr(settings.KOMPETEN_BASE_URL, cert.qr_digits).svg_inline(scale=3, border=2)
@@ -468,6 +471,8 @@ def reissue(request, pk):
 @staff_or_job_seeker_required
 def certificate_pdf(request, pk):
     cert = _downloadable(request.user, pk)
+    if cert.person.user_id != request.user.pk:
+        privacy.log_view(request, cert.person, page="certificate", obj=cert)
     try:
         from kompeten.certificates import pdf  # reportlab is loaded only when a certificate is printed
     except ImportError:  # pragma: no cover - pdf.py ships with the app

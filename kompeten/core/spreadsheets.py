@@ -4,7 +4,6 @@ Shared by every import: an .xlsx (openpyxl in read-only mode, formulas never eva
 CSV, checked before parsing; the readers yield raw cell values row by row with bounded memory.
 """
 
-import codecs
 import contextlib
 import csv
 import io
@@ -12,29 +11,28 @@ import itertools
 import os
 import tempfile
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+# The checks of the file itself (size, type by content, zip and XML bombs) are in kompeten/core/uploads.py, shared
+# with the other uploads; these names stay importable from here.
+from kompeten.core.uploads import (  # noqa: F401
+    BOMB_MEMBER_BYTES,
+    BOMB_RATIO,
+    FileRejected,
+    check_text,
+    check_zip,
+    detect,
+    not_a_spreadsheet,
+    stream_size,
+)
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
-BOMB_RATIO = 100
-BOMB_MEMBER_BYTES = 1024 * 1024
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_BINARY_MAGIC = [
-    (b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\x7fELF", "ELF"), (b"GIF8", "GIF"), (b"\xff\xd8\xff", "JPEG"),
-    (b"\x1f\x8b", "gzip"), (b"7z\xbc\xaf", "7-Zip"), (b"Rar!", "RAR"), (b"PK", "zip"),
-]
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-class FileRejected(Exception):
-    """The whole file is refused; the message is for the user."""
 
 @dataclass(frozen=True)
 class Formula:
@@ -82,118 +80,6 @@ def open_stream(source):
             limit -= len(chunk)
         spool.seek(0)
         yield spool
-
-
-def stream_size(stream) -> int:
-    stream.seek(0, io.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    return size
-
-
-def detect(stream) -> str:
-    """'xlsx' or 'csv', decided by the content; raises FileRejected for anything else."""
-    size = stream_size(stream)
-    if size == 0:
-        raise FileRejected(_("The file is empty."))
-    if size > settings.IMPORT_MAX_BYTES:
-        raise FileRejected(
-            _("The file is %(size)s; the limit is %(limit)s. Split the data into smaller files.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
-        )
-    head = stream.read(8)
-    stream.seek(0)
-    if head.startswith(b"PK\x03\x04"):
-        check_zip(stream)
-        return "xlsx"
-    if head.startswith(_OLE2):
-        raise FileRejected(_(
-            "This is an old Excel 97-2003 workbook (.xls) or a password-protected workbook. Open it in "
-            "Excel, remove any password and save it as \"Excel Workbook (.xlsx)\", then upload that file."
-        ))
-    if head.startswith(_UTF16_BOMS):
-        raise FileRejected(_(
-            "This text file is UTF-16 (\"Unicode Text\"). Save it from Excel as \"CSV UTF-8 (Comma "
-            "delimited)\" or as an Excel Workbook (.xlsx)."
-        ))
-    for magic, kind in _BINARY_MAGIC:
-        if head.startswith(magic):
-            raise FileRejected(not_a_spreadsheet(kind))
-    check_text(stream)
-    return "csv"
-
-
-def not_a_spreadsheet(kind: str = "") -> str:
-    if kind:
-        return _(
-            "This file is not a spreadsheet (it is a %(kind)s file, whatever its name says). Upload an "
-            "Excel workbook (.xlsx) or a CSV file saved as UTF-8."
-        ) % {"kind": kind}
-    return _(
-        "This file is not a spreadsheet: it is neither an Excel workbook (.xlsx) nor a text CSV file. "
-        "Upload an Excel workbook (.xlsx) or a CSV file saved as UTF-8."
-    )
-
-
-def check_zip(stream) -> None:
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise FileRejected(_(
-            "The workbook is damaged (it cannot be unpacked). Open it in Excel and save it again as .xlsx."
-        )) from None
-    finally:
-        stream.seek(0)
-    if not any(member.filename == "xl/workbook.xml" for member in members):
-        raise FileRejected(_(
-            "This is a zip archive, not an Excel workbook (.xlsx). If it is an OpenDocument or Numbers "
-            "spreadsheet, save it as \"Excel Workbook (.xlsx)\" first."
-        ))
-    limit = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
-    total = sum(member.file_size for member in members)
-    if total > limit:
-        raise FileRejected(
-            _("The workbook unpacks to %(size)s, more than the limit of %(limit)s, so it is refused (it "
-              "may be a \"zip bomb\"). Split the data into smaller files.")
-            % {"size": filesizeformat(total), "limit": filesizeformat(limit)}
-        )
-    for member in members:
-        ratio = member.file_size // max(member.compress_size, 1)
-        if member.file_size > BOMB_MEMBER_BYTES and ratio > BOMB_RATIO:
-            raise FileRejected(
-                _("The part %(part)s of the workbook is compressed %(ratio)s times, far more than real data "
-                  "allows, so the file is refused (it may be a \"zip bomb\"). Save the data again in a new "
-                  "workbook.")
-                % {"part": member.filename[:80], "ratio": ratio}
-            )
-
-
-def _not_utf8(line: int) -> str:
-    return _("The file is not UTF-8 text (the first bad character is on line %(line)s). In Excel use Save "
-             "As -> \"CSV UTF-8 (Comma delimited)\", or upload the workbook as .xlsx.") % {"line": line}
-
-
-def check_text(stream) -> None:
-    """UTF-8 (a BOM is fine) without NUL bytes, or FileRejected."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    try:
-        while chunk := stream.read(1 << 16):
-            if b"\x00" in chunk:
-                raise FileRejected(not_a_spreadsheet())
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line += chunk.count(b"\n", 0, max(exc.start, 0))
-                raise FileRejected(_not_utf8(line)) from None
-            line += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise FileRejected(_not_utf8(line)) from None
-    finally:
-        stream.seek(0)
 
 
 # ---------------------------------------------------------------------------------------------

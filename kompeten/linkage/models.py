@@ -109,6 +109,23 @@ class BlockingKey(models.Model):
         return self.key
 
 
+# The reasons the services write (kompeten/linkage/services.py), as people read them; a reviewer's or admin's own
+# words are shown as written.
+REASON_LABELS = {
+    "automatic": _("found automatically"),
+    "reviewed": _("confirmed by a reviewer"),
+    "merged": _("moved by a merge"),
+    "relinked": _("linked to another person"),
+    "merge undone": _("the merge was undone"),
+    "contest upheld": _("the person's contest was upheld"),
+    "reviewed: different persons": _("a reviewer found different persons"),
+}
+
+
+def reason_label(reason: str) -> str:
+    return str(REASON_LABELS.get(reason, reason))
+
+
 class LinkMethod(models.TextChoices):
     REGISTRATION = "registration", _("The person's own registration")
     AUTOMATIC = "automatic", _("Automatic (score above the upper threshold)")
@@ -145,6 +162,10 @@ class Link(models.Model):
     def __str__(self):
         return f"{self.record_id} → {self.person_id}"
 
+    @property
+    def end_reason_label(self) -> str:
+        return reason_label(self.end_reason)
+
 
 class MergeEvent(models.Model):
     """Two persons found to be one (``merged`` into ``survivor``), or such a merge undone."""
@@ -168,6 +189,10 @@ class MergeEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.merged_id} → {self.survivor_id}"
+
+    @property
+    def reason_label(self) -> str:
+        return reason_label(self.reason)
 
 
 class ReviewStatus(models.TextChoices):

@@ -112,7 +112,8 @@ def comparison(item: ReviewItem) -> dict:
         if name in ("crowd", "name_tf") and not weight:
             continue
         row = {"field": name, "label": FIELD_LABELS.get(name, name), "weight": weight,
-               "bar": round(abs(weight) / largest * 100), "for": weight > 0}
+               "bar": round(abs(weight) / largest * 100), "for": weight > 0, "left": "", "right": "", "note": "",
+               "masked": False}  # every key the template reads (a missing one makes Django log the whole context)
         if name in ("nik", "kk"):
             pair = nik_pair(getattr(a, name), getattr(b, name))
             row.update(left=pair["left"], right=pair["right"], note=pair["note"], masked=True)

@@ -12,49 +12,32 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
 from kompeten.core.errors import DomainError
+from kompeten.core.uploads import DOCUMENT_SIGNATURES, FileRejected, check_document
 from kompeten.registry.models import DocumentKind, Person, PersonDocument
 
 # (first bytes, content type, file extension)
-SIGNATURES = [
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-]
+SIGNATURES = DOCUMENT_SIGNATURES
 EXTENSIONS = {content_type: extension for _magic, content_type, extension in SIGNATURES}
 # For the file input's accept attribute: phones offer the camera and the gallery for image/*.
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 
 MESSAGES = {
     "document_kind_unknown": _("Choose which document this is."),
-    "document_empty": _("The file is empty."),
-    "document_too_big": _("The file is %(size)s; the limit is %(limit)s. Upload a smaller scan or photo."),
-    "document_type": _("This file is not a PDF, JPEG or PNG file, whatever its name says. Scan or photograph "
-                       "the document and upload it as PDF, JPG or PNG."),
 }
 
 
 def recognise(uploaded_file) -> str:
-    """The content type of an uploaded file, decided by its first bytes; DomainError when it is none we take."""
-    size = uploaded_file.size
-    if not size:
-        raise DomainError("document_empty", MESSAGES["document_empty"])
-    limit = settings.DOCUMENT_MAX_BYTES
-    if size > limit:
-        raise DomainError("document_too_big", MESSAGES["document_too_big"], size=filesizeformat(size),
-                          limit=filesizeformat(limit))
-    uploaded_file.seek(0)
-    head = uploaded_file.read(16)
-    uploaded_file.seek(0)
-    for magic, content_type, _extension in SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    raise DomainError("document_type", MESSAGES["document_type"])
+    """The content type of an uploaded file, decided by its first bytes (kompeten/core/uploads.py); DomainError
+    (document_empty, document_too_big, document_type) when it is none we take."""
+    try:
+        return check_document(uploaded_file, max_bytes=settings.DOCUMENT_MAX_BYTES)
+    except FileRejected as exc:
+        raise DomainError(exc.code, exc.message) from None
 
 
 def _sha256(uploaded_file) -> str:

@@ -21,6 +21,11 @@ How an import runs
    registration source records and are linked in one batch (record linkage,
    kompeten/linkage/services.py ``record_registrations``). Any failure rolls everything back.
 
+Every import is recorded as an ``ImportJob`` (running -> done, rejected or failed). When the database fails
+while the rows are written (the connection is killed, the server restarts), the transaction rolls back, the
+job is marked FAILED with its file kept, the user gets a message instead of an error page, and
+``retry_import(job)`` runs the same file again (tests/test_drills.py kills the connection mid-import).
+
 Re-importing: a NIK is the key
 ------------------------------
 A NIK that is already in the database is UPDATED from the row when a value differs, and counted as
@@ -45,6 +50,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import io
+import logging
 import pickle
 import re
 import tempfile
@@ -52,7 +59,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,12 +71,14 @@ from kompeten.core.spreadsheets import EXCEL_MAX_ROWS, FileRejected
 from kompeten.linkage.services import record_registrations
 from kompeten.reference.models import EducationLevel, dotted_region_code
 from kompeten.reference.services import village_codes
-from kompeten.registry.models import PERSON_AUDITED_FIELDS, Consent, Person, PersonSource
+from kompeten.registry.models import PERSON_AUDITED_FIELDS, Consent, ImportJob, Person, PersonSource
 from kompeten.registry.nik import make_nik
 from kompeten.registry.phone import PhoneError, normalise_phone
 from kompeten.registry.services import CONSENT_TEXT_VERSION
 from kompeten.registry.validation import NIK_MESSAGES, PHONE_MESSAGES, check_nik, issue_message
 from kompeten.reporting.refresh import mark_stale
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 MIN_AGE = 15
@@ -120,6 +129,7 @@ class ImportReport(cells.ErrorRows):
     written: bool  # False when nothing was written (errors, or the file was rejected)
     file_error: str = ""  # the whole file was rejected
     warnings: list[RowError] = field(default_factory=list)  # NIK warnings, stored for an operator
+    job_id: int | None = field(default=None, compare=False)  # the ImportJob that records this run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,9 +503,67 @@ class _Importer:
         return [error for _row, _order, error in sorted(self.errors, key=lambda item: (item[0], item[1]))]
 
 
-def import_persons(source, *, filename: str, by, centre=None, valid_only: bool = False) -> ImportReport:
+def import_persons(source, *, filename: str, by, centre=None, valid_only: bool = False,
+                   job: ImportJob | None = None) -> ImportReport:
     """Import job seekers from an .xlsx or CSV file (a path or a binary file object); see the module
-    docstring. Never raises for bad input: problems come back in the report."""
+    docstring. Never raises for bad input: problems come back in the report. The run is recorded in ``job``
+    (a new ImportJob unless one is given: ``retry_import``)."""
+    if job is None:
+        job = ImportJob.objects.create(
+            filename=(filename or "")[:255], centre=centre, valid_only=valid_only,
+            requested_by=by if by is not None and getattr(by, "is_authenticated", False) else None)
+    try:
+        report = _import(source, filename=filename, by=by, centre=centre, valid_only=valid_only)
+    except DatabaseError as exc:
+        # The database failed while the rows were written (connection lost, server restarted): the transaction
+        # rolled back and nothing was written. Keep the file so that the job can be retried.
+        logger.exception("import job %s failed", job.pk)
+        _job_failed(job, source, exc)
+        return ImportReport(0, 0, 0, 0, [], False, job_id=job.pk, file_error=_(
+            "The import was interrupted by a database failure; nothing was written. Try again in a moment "
+            "(import job %(job)s can be retried)."
+        ) % {"job": job.pk})
+    except Exception as exc:  # a bug: recorded on the job (which can be retried once it is fixed), then raised
+        _job_failed(job, source, exc)
+        raise
+    job.status = ImportJob.Status.DONE if report.written else ImportJob.Status.REJECTED
+    job.total_rows, job.created, job.updated, job.unchanged = (report.total_rows, report.created, report.updated,
+                                                               report.unchanged)
+    job.error, job.content, job.finished_at = report.file_error[:2000], None, timezone.now()
+    job.save()
+    report.job_id = job.pk
+    return report
+
+
+def _job_failed(job: ImportJob, source, exc: Exception) -> None:
+    """Mark the job FAILED and keep its file; on a new connection, since the old one may be dead."""
+    try:
+        if hasattr(source, "read"):
+            source.seek(0)
+            content = source.read()
+        else:
+            with open(source, "rb") as file:
+                content = file.read()
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, content=content,
+                                                   error=str(exc)[:2000], finished_at=timezone.now())
+    except Exception:  # the database is still away: the job stays "running"
+        logger.exception("import job %s could not be marked failed", job.pk)
+
+
+def retry_import(job: ImportJob, *, by=None) -> ImportReport:
+    """Run a FAILED import job again with the file it kept; ValueError for any other job."""
+    job.refresh_from_db()
+    if job.status != ImportJob.Status.FAILED or job.content is None:
+        raise ValueError(_("Import job %(job)s cannot be retried (status: %(status)s).")
+                         % {"job": job.pk, "status": job.get_status_display()})
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempts=job.attempts + 1,
+                                               error="", finished_at=None)
+    job.refresh_from_db()
+    return import_persons(io.BytesIO(bytes(job.content)), filename=job.filename, by=by or job.requested_by,
+                          centre=job.centre, valid_only=job.valid_only, job=job)
+
+
+def _import(source, *, filename: str, by, centre, valid_only: bool) -> ImportReport:
     importer = None
     try:
         importer = _Importer(filename=filename, by=by, centre=centre, valid_only=valid_only)

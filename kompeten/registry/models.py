@@ -281,3 +281,41 @@ class PersonDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.original_name}"
+
+
+class ImportJob(models.Model):
+    """One run of a persons import (kompeten/registry/importer.py): what was asked and how it ended.
+
+    The import writes all or nothing in one transaction, so a job that FAILED (the database connection was lost,
+    the server restarted) wrote nothing; it keeps its file until it is retried (``importer.retry_import``), and the
+    file is dropped once the job is done. A REJECTED job had bad input: the file must be fixed, not retried."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content = models.BinaryField(null=True, editable=False)  # kept only while a failed job waits for its retry
+    centre = models.ForeignKey("programmes.TrainingCentre", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    valid_only = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    total_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"import {self.pk} {self.filename} ({self.status})"

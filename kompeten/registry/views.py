@@ -1,23 +1,28 @@
+import secrets
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kompeten.accounts import ratelimits
 from kompeten.accounts.decorators import job_seeker_required, operator_or_admin_required
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.audit.models import AuditEntry
-from kompeten.audit.services import record
+from kompeten.core import ratelimit
 from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.core.exports import write_csv, write_xlsx
+from kompeten.privacy import services as privacy
 from kompeten.programmes.models import TrainingCentre
 from kompeten.registry import documents, services
 from kompeten.registry.access import can_edit, get_document_for_user, get_person_for_user
@@ -36,55 +41,141 @@ from kompeten.registry.validation import NIK_WARNING_LABELS, check_nik
 PAGE_SIZE = 50
 
 
-def _filtered_persons(request):
+# The search box never puts what was typed in a URL (a NIK in an address bar, a log or a Referer header is a leak):
+# the form is posted, the text is kept in the session under a short random token, and the list, its pages and its
+# export are addressed by the token (?s=...). A search by a full NIK is rate-limited per user and per address.
+SEARCHES_SESSION_KEY = "registry_person_searches"
+SEARCH_SECONDS = 30 * 60
+SEARCHES_KEPT = 10
+SEARCH_FILTERS = ("centre", "never_trained", "to_confirm")
+
+
+def _is_nik(query: str) -> bool:
+    digits = normalise_nik(query)
+    return digits.isdigit() and len(digits) == 16
+
+
+def _store_search(request, query: str) -> str:
+    now = int(time.time())
+    searches = {token: entry for token, entry in request.session.get(SEARCHES_SESSION_KEY, {}).items()
+                if isinstance(entry, dict) and now - entry.get("at", 0) < SEARCH_SECONDS}
+    token = secrets.token_urlsafe(9)
+    searches[token] = {"q": query, "at": now}
+    request.session[SEARCHES_SESSION_KEY] = dict(sorted(searches.items(), key=lambda item: item[1]["at"])
+                                                 [-SEARCHES_KEPT:])
+    return token
+
+
+def _search_text(request) -> tuple[str, bool]:
+    """The searched text of a GET (from its token), and whether the token was unknown or expired."""
+    token = request.GET.get("s")
+    if token:
+        entry = request.session.get(SEARCHES_SESSION_KEY, {}).get(token)
+        if isinstance(entry, dict) and time.time() - entry.get("at", 0) < SEARCH_SECONDS:
+            return entry["q"], False
+        return "", True
+    # ?q= in a link still searches by name or phone; a NIK in a URL is refused by the callers.
+    return request.GET.get("q", "").strip(), False
+
+
+def _filtered_persons(request, query: str, params):
     # A registration merged into an older one (record linkage) is not listed: the survivor stands for both.
     persons = Person.objects.visible_to(request.user).active().select_related(
         "village__parent__parent", "education", "registered_centre")
-    query = request.GET.get("q", "").strip()
     if query:
-        digits = normalise_nik(query)
-        if digits.isdigit() and len(digits) == 16:
-            persons = persons.filter(nik=digits)
+        if _is_nik(query):
+            persons = persons.filter(nik=normalise_nik(query))
         else:
             persons = persons.filter(Q(full_name__icontains=query) | Q(phone__contains=query))
-    if (centre := int_param(request.GET.get("centre"))) is not None:
+    if (centre := int_param(params.get("centre"))) is not None:
         persons = persons.filter(registered_centre_id=centre)
-    if request.GET.get("never_trained"):
+    if params.get("never_trained"):
         persons = persons.never_trained()
-    if request.GET.get("to_confirm"):
+    if params.get("to_confirm"):
         persons = persons.exclude(nik_warnings=[]).filter(nik_confirmed_at__isnull=True)
-    return persons, query
+    return persons
 
 
-@require_GET
-@operator_or_admin_required
-def person_list(request):
-    persons, query = _filtered_persons(request)
-    page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
+def _nik_in_url_refused(request):
+    messages.error(request, _("Search by NIK with the search box: a NIK is never put in a web address."))
+    return redirect("registry:person_list")
+
+
+def _person_list_page(request, query: str, filters, *, status=200):
+    persons = _filtered_persons(request, query, filters)
+    page = Paginator(persons, PAGE_SIZE).get_page(filters.get("page"))
     context = {
         "page": page, "query": query, "centres": TrainingCentre.objects.visible_to(request.user),
-        "filters": request.GET.copy(),
+        "filters": filters,
     }
-    template = "registry/_person_rows.html" if request.headers.get("HX-Request") else "registry/person_list.html"
-    return render(request, template, context)
+    template = ("registry/_person_rows.html" if request.method == "GET" and request.headers.get("HX-Request")
+                else "registry/person_list.html")
+    return render(request, template, context, status=status)
+
+
+def _post_search(request):
+    """The search form: remember the text under a token and show the list at an address without it."""
+    query = request.POST.get("q", "").strip()[:100]
+    params = QueryDict(mutable=True)
+    for name in SEARCH_FILTERS:
+        if request.POST.get(name):
+            params[name] = request.POST[name][:20]
+    if query:
+        if _is_nik(query):
+            for limit, value in ((ratelimits.nik_lookup_user(), f"user:{request.user.pk}"),
+                                 (ratelimits.nik_lookup_ip(), ratelimit.client_ip(request))):
+                verdict = ratelimit.hit(limit, value)
+                if verdict.limited:
+                    return ratelimits.too_many_requests(request, verdict, _("Too many searches by NIK."))
+        params["s"] = _store_search(request, query)
+    url = reverse("registry:person_list") + (f"?{params.urlencode()}" if params else "")
+    if request.headers.get("HX-Request"):
+        # The live search: the page for the new address (the form takes its rows and export links from it).
+        response = _person_list_page(request, query, params)
+        response["HX-Push-Url"] = url
+        return response
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_or_admin_required
+def person_list(request):
+    if request.method == "POST":
+        return _post_search(request)
+    if _is_nik(request.GET.get("q", "")):
+        return _nik_in_url_refused(request)
+    query, expired = _search_text(request)
+    if expired:
+        messages.info(request, _("That search has expired. Search again."))
+    filters = request.GET.copy()
+    filters.pop("q", None)
+    return _person_list_page(request, query, filters)
 
 
 EXPORT_HEADERS = ["nik", "nama", "jenis_kelamin", "tempat_lahir", "tanggal_lahir", "no_hp", "email", "alamat",
                   "rt", "rw", "kode_wilayah", "pendidikan", "disabilitas", "pernah_pelatihan", "pusat_pelatihan"]
 
 
-def _masked_query(params) -> str:
+def _masked_query(params, query: str) -> str:
     """The export's filters for the audit note, a searched NIK masked like everywhere else."""
-    query = params.copy()
-    if len(normalise_nik(query.get("q", ""))) == 16:
-        query["q"] = mask_nik(normalise_nik(query["q"]))
-    return query.urlencode()
+    note = params.copy()
+    note.pop("s", None)
+    note.pop("format", None)
+    if query:
+        note["q"] = mask_nik(normalise_nik(query)) if _is_nik(query) else query
+    return note.urlencode()
 
 
 @require_GET
 @operator_or_admin_required
 def person_export(request):
-    persons, _query = _filtered_persons(request)
+    if _is_nik(request.GET.get("q", "")):
+        return _nik_in_url_refused(request)
+    query, expired = _search_text(request)
+    if expired:
+        messages.info(request, _("That search has expired. Search again."))
+        return redirect("registry:person_list")
+    persons = _filtered_persons(request, query, request.GET)
     rows = (
         [p.nik, p.full_name, p.sex, p.birth_place, p.birth_date, p.phone, p.email, p.street, p.rt, p.rw,
          p.village_id or "", p.education_id or "", "ya" if p.disability else "tidak",
@@ -102,8 +193,8 @@ def person_export(request):
         )
         filename = f"pencari-kerja-{stamp}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    record(AuditEntry.Action.EXPORT, by=request.user, object_type="registry.person", object_id="*",
-           object_label=filename, note=_masked_query(request.GET)[:255], request=request)
+    privacy.log_export(request, persons.values_list("pk", flat=True), filename,
+                       note=_masked_query(request.GET, query)[:200])
     return response
 
 
@@ -111,6 +202,7 @@ def person_export(request):
 @operator_or_admin_required
 def person_detail(request, pk):
     person = get_person_for_user(request.user, pk)
+    privacy.log_view(request, person)
     context = {
         "person": person,
         "can_edit": can_edit(request.user, person),

@@ -28,7 +28,13 @@ class ConsoleSMS:
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((phone, text))
-        logger.info("SMS to %s: %s", phone, text)
+        logger.info("SMS to %s: %s", masked_phone(phone), text)
+
+
+def masked_phone(phone: str) -> str:
+    """The number as a log may show it: the first four and the last two characters (0812******90)."""
+    kept = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    return kept[:4] + "*" * max(len(kept) - 6, 0) + kept[-2:]
 
 
 def _sms_backend():

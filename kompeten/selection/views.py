@@ -23,6 +23,7 @@ from kompeten.accounts.decorators import (
 )
 from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
+from kompeten.privacy import services as privacy
 from kompeten.reference.models import Region
 from kompeten.registry.documents import document_kinds, missing_from
 from kompeten.registry.models import Person
@@ -449,6 +450,7 @@ def application_list(request, pk):
 @operator_or_admin_required
 def application_detail(request, pk):
     application = get_application_for_user(request.user, pk, manage=True)
+    privacy.log_view(request, application.person, page="application", obj=application)
     return render(request, "selection/application_detail.html", _application_context(application))
 
 

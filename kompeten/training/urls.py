@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kompeten.training import views
+from kompeten.training import views, views_exchange
 
 app_name = "training"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("angkatan/<int:batch_pk>/kelulusan/", views.completion, name="completion"),
     path("angkatan/<int:batch_pk>/dokumen/<str:doc>.<str:fmt>", views.document, name="document"),
     path("peserta/<int:pk>/mundur/", views.withdraw, name="withdraw"),
+    path("angkatan/<int:batch_pk>/daftar/<str:fmt>.<str:file_type>", views_exchange.batch_list,
+         name="exchange_batch"),
+    path("uji/<int:event_pk>/daftar/<str:fmt>.<str:file_type>", views_exchange.event_list, name="exchange_event"),
 ]

@@ -51,6 +51,7 @@ from kompeten.certificates.models import Certificate
 from kompeten.certificates.services import format_code
 from kompeten.core.access import get_or_404
 from kompeten.core.errors import DomainError
+from kompeten.privacy import services as privacy
 
 PAGE_SIZE = 50
 placement_staff_required = role_required("province_admin", "centre_operator", "company_user")
@@ -222,6 +223,8 @@ def _render_detail(request, placement, forms=None, status=200):
 @login_required
 def placement_detail(request, pk):
     placement = get_placement_for_user(request.user, pk)
+    if request.method == "GET":
+        privacy.log_view(request, placement.person, page="placement", obj=placement)
     return _render_detail(request, placement)
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from conftest import PASSWORD
+from kompeten.accounts.testing import code_for, confirmed_device
 from kompeten.assessment import services
 from kompeten.assessment.models import CandidateStatus, UnitResult
 from kompeten.core.browser import chromium_args, chromium_path, no_browser
@@ -80,9 +81,12 @@ def open_record(browser, live_server, user, candidate, viewport):
     context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
     page = context.new_page()
     record_url = reverse("assessment:record", args=[candidate.pk])
+    device = confirmed_device(user)  # staff log in with a second factor
     page.goto(f"{live_server.url}{reverse('accounts:login')}?next={record_url}")
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.fill("#id_code", code_for(device))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"**{record_url}")
     return context, page

@@ -78,6 +78,7 @@ def test_missing_fields_are_a_422_with_a_clear_message(client):
         response = post(client, body)
         assert response.status_code == 422, body
         assert '"qr"' in response.json()["detail"] and '"code"' in response.json()["detail"]
+        assert response.json()["code"] == "invalid"
     response = client.post(VERIFY, data="", content_type="application/json")
     assert response.status_code == 422 and response.json()["detail"].startswith("The request is not valid")
     response = post(client, {"qr": 12})
@@ -91,6 +92,7 @@ def test_rate_limited(client, cert, monkeypatch):
     assert [post(client, {"code": cert.public_code}).status_code for _ in range(2)] == [200, 200]
     response = post(client, {"code": cert.public_code})
     assert response.status_code == 429 and "Wait a minute" in response.json()["detail"]
+    assert response.json()["code"] == "rate_limited" and response["Retry-After"] == "60"
     # Another address is not limited.
     assert post(client, {"code": cert.public_code}, REMOTE_ADDR="10.1.2.3").status_code == 200
 
@@ -119,7 +121,7 @@ def test_openbadge(client, cert, lsp_admin):
     formatted = services.format_code(cert.public_code).lower()
     assert client.get(f"/api/v1/certificates/{formatted}/openbadge").status_code == 200
     response = client.get("/api/v1/certificates/AAAABBBBCCCC/openbadge")
-    assert response.status_code == 404 and response.json()["detail"]
+    assert response.status_code == 404 and response.json()["detail"] and response.json()["code"] == "not_found"
 
 
 def test_openapi_schema(client):

@@ -25,6 +25,7 @@ from kompeten.core.exports import write_csv
 from kompeten.jobs import services, tracer
 from kompeten.jobs.models import SURVEY_MONTHS, OutcomeSource, OutcomeSurvey
 from kompeten.jobs.outcome_forms import Ak1ReportForm, OutcomeForm, SurveyForm
+from kompeten.privacy import services as privacy
 from kompeten.programmes.models import Batch, TrainingCentre
 from kompeten.registry.access import get_person_for_user
 from kompeten.registry.models import AK1_VALID_YEARS, Person
@@ -167,6 +168,8 @@ def followup(request, pk):
     found = get_or_404(OutcomeSurvey.objects.visible_to(request.user).select_related(
         "person", "centre", "vocation", "batch__package", "batch__programme_year"), pk)
     person = found.person
+    if request.method == "GET":
+        privacy.log_view(request, person, page="outcome", obj=found)
     consent = tracer.has_consent(person)
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -189,6 +192,8 @@ def followup(request, pk):
 @operator_or_admin_required
 def person_outcome(request, pk):
     person = get_person_for_user(request.user, pk)
+    if request.method == "GET":
+        privacy.log_view(request, person, page="outcome")
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

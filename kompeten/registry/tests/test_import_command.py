@@ -117,3 +117,25 @@ def test_console_script_exit_codes_and_output(tmp_path):
     for args in (["persons", tmp_path / "missing.xlsx"], ["persons", tmp_path], ["persons"]):
         failed = kompeten("import", *args)
         assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+
+
+@pytest.mark.django_db
+def test_retry_runs_a_failed_job_once(tmp_path):
+    """An import that a database failure interrupted (tests/test_drills.py makes one for real) kept its file; the
+    command runs it again, once."""
+    from kompeten.registry.models import ImportJob
+
+    path = text_file(tmp_path / "peserta.csv", [row(1), row(2)])
+    job = ImportJob.objects.create(filename="peserta.csv", content=path.read_bytes(),
+                                   status=ImportJob.Status.FAILED, error="connection lost")
+    output = call("persons", "--retry", job.pk)
+    assert "2 row(s) read: 2 created" in output and Person.objects.count() == 2
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ImportJob.Status.DONE, 2)
+    with pytest.raises(CommandError, match="cannot be retried"):
+        call("persons", "--retry", job.pk)
+    with pytest.raises(CommandError, match="No import job 999999"):
+        call("persons", "--retry", 999999)
+    with pytest.raises(CommandError, match="Give the file to import"):
+        call("persons")
+    assert Person.objects.count() == 2

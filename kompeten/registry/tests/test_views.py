@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import PASSWORD, make_person
+from kompeten.accounts.testing import code_for, confirmed_device
 from kompeten.audit.models import AuditEntry
 from kompeten.registry.models import Consent, Person
 from kompeten.registry.nik import make_nik
@@ -63,7 +64,7 @@ class TestPersonList:
 
     def test_wrong_method(self, client, operator_balikpapan):
         client.force_login(operator_balikpapan)
-        assert client.post(reverse("registry:person_list")).status_code == 405
+        assert client.put(reverse("registry:person_list")).status_code == 405
 
 
 class TestPersonDetail:
@@ -200,7 +201,9 @@ class TestLogin:
 
     def test_staff_idle_session_expires(self, client, operator_balikpapan, time_machine):
         time_machine.move_to(datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC))
+        device = confirmed_device(operator_balikpapan)
         client.post(reverse("accounts:login"), {"username": operator_balikpapan.email, "password": PASSWORD})
+        client.post(reverse("accounts:two_factor_verify"), {"code": code_for(device)})
         assert client.get(reverse("registry:person_list")).status_code == 200
         time_machine.move_to(datetime.datetime(2025, 3, 1, 9, 45, tzinfo=datetime.UTC))
         response = client.get(reverse("registry:person_list"))
@@ -254,7 +257,9 @@ def test_odd_digits_in_filters_are_ignored_not_a_500(client, province_admin, per
 
 def test_export_audit_note_masks_a_searched_nik(client, operator_balikpapan, person_balikpapan):
     client.force_login(operator_balikpapan)
-    client.get(reverse("registry:person_export"), {"q": person_balikpapan.nik, "format": "csv"})
+    listed = client.post(reverse("registry:person_list"), {"q": person_balikpapan.nik})["Location"]
+    assert person_balikpapan.nik not in listed
+    client.get(reverse("registry:person_export") + "?" + listed.split("?", 1)[1] + "&format=csv")
     note = AuditEntry.objects.get(action="export").note
     assert person_balikpapan.nik not in note and person_balikpapan.nik[-4:] in note
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -20,6 +21,7 @@ from kompeten.core.demo import (
     job_seeker_login,
     load_demo,
 )
+from kompeten.env import env_bool
 from kompeten.programmes.models import TrainingCentre
 
 ROLE_LABELS = {
@@ -86,6 +88,9 @@ class Command(BaseCommand):
             self.stdout.write(both(_("A background worker runs the tasks (certificate issuance) while the "
                                      "server runs.")))
             self.stdout.flush()
+            # The demo's staff have no authenticator app: the demo server does not ask for a second factor
+            # (KOMPETEN_2FA_REQUIRED=1 turns it back on; production keeps it on, kompeten/accounts/otp.py).
+            settings.KOMPETEN_2FA_REQUIRED = env_bool("KOMPETEN_2FA_REQUIRED", False)
             worker = subprocess.Popen([sys.executable, "-m", "kompeten.cli", "db_worker", "--interval", "1"])  # noqa: S603
             try:
                 call_command("runserver", options["addr"], use_reloader=False)
@@ -125,3 +130,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  {password_label}: {self.style.WARNING(DEMO_PASSWORD)}")
         for role, login, scope in rows:
             self.stdout.write(f"  {role:<{role_width}}  {login:<{login_width}}  {scope}".rstrip())
+        self.stdout.write("  " + both(_("Two-factor authentication is off on this demo server; in production, staff "
+                                        "set it up at their first login.")))

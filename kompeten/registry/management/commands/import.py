@@ -1,4 +1,6 @@
-"""``kompeten import persons FILE [--valid-only] [--centre CODE] [--lang en|id]``.
+"""``kompeten import persons FILE [--valid-only] [--centre CODE] [--lang en|id]``, or
+``kompeten import persons --retry JOB``: run again an import that a database failure interrupted (nothing of it was
+written; the job kept its file).
 
 Prints a summary and every error as "row N, column C: message"; exits with status 1 (CommandError)
 when nothing was written because of errors or because the file was rejected.
@@ -17,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=KINDS, help="What to import: persons.")
-        parser.add_argument("file", help="Path of the .xlsx or .csv file.")
+        parser.add_argument("file", nargs="?", help="Path of the .xlsx or .csv file.")
+        parser.add_argument("--retry", type=int, metavar="JOB",
+                            help="Run again the failed import job JOB (its number is in the failure message).")
         parser.add_argument("--valid-only", action="store_true",
                             help="Write the valid rows even when other rows have errors.")
         parser.add_argument("--centre", help="Code of the training centre the new persons register at "
@@ -42,12 +46,17 @@ class Command(BaseCommand):
                 codes = ", ".join(TrainingCentre.objects.order_by("code").values_list("code", flat=True))
                 raise CommandError(_("Unknown training centre %(code)s; the known codes are: %(codes)s.")
                                    % {"code": options["centre"], "codes": codes or "-"})
-        if centre is None:
+        if centre is None and options["retry"] is None:
             self.stderr.write(_("No --centre given: the persons are registered at no training centre, so only the "
                                 "province admin sees them until a centre enrols them."))
-        path = Path(options["file"])
-        report = import_persons(path, filename=path.name, by=None, centre=centre,
-                                valid_only=options["valid_only"])
+        if options["retry"] is not None:
+            report = self._retry(options["retry"])
+        elif not options["file"]:
+            raise CommandError(_("Give the file to import, or --retry JOB."))
+        else:
+            path = Path(options["file"])
+            report = import_persons(path, filename=path.name, by=None, centre=centre,
+                                    valid_only=options["valid_only"])
         if report.file_error:
             raise CommandError(_("The file was rejected: %(reason)s") % {"reason": report.file_error})
 
@@ -71,6 +80,19 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 _("%(rows)s row(s) with errors were skipped.") % {"rows": report.error_rows}
             ))
+
+    @staticmethod
+    def _retry(job_id: int):
+        from kompeten.registry.importer import retry_import
+        from kompeten.registry.models import ImportJob
+
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is None:
+            raise CommandError(_("No import job %(job)s.") % {"job": job_id})
+        try:
+            return retry_import(job)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
 
     @staticmethod
     def _line(error) -> str:
