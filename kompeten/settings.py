@@ -30,6 +30,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The reverse proxies (nginx) whose X-Real-IP header gives the client's address (kompeten/core/middleware.py).
+KOMPETEN_TRUSTED_PROXIES = env_list("KOMPETEN_TRUSTED_PROXIES", [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kompeten.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kompeten.core.security.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store for personal data
     "whitenoise.middleware.WhiteNoiseMiddleware",

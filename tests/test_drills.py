@@ -19,6 +19,7 @@ import csv
 import datetime
 import io
 import time
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -164,8 +165,9 @@ def test_connection_killed_mid_import_fails_the_job_which_a_retry_completes(oper
     def persons_written():
         assert Person.objects.filter(full_name__startswith="Peserta Impor").count() == ROWS
 
-    wrapper = killing(importer.record_registrations, persons_written)
-    with mock.patch.object(importer, "record_registrations", wrapper):
+    # The kill comes when the first chunk's persons are written and its linkage task is being enqueued.
+    wrapper = killing(importer.link_registrations.enqueue, persons_written)
+    with mock.patch.object(importer, "link_registrations", SimpleNamespace(enqueue=wrapper)):
         response = upload(client, persons_csv())
     assert wrapper.calls, "the import never reached record linkage: the drill did not run"
 

@@ -40,6 +40,17 @@ def nik_lookup_ip():
     return ratelimit.configured("nik-lookup-ip", 60, 10 * 60)
 
 
+def nik_lookup(request) -> ratelimit.Verdict | None:
+    """Count one lookup by a full NIK (the person search, the API's /persons/lookup) against the limits per user and
+    per address; the verdict that refuses it, else None."""
+    for limit, value in ((nik_lookup_user(), f"user:{request.user.pk}"),
+                         (nik_lookup_ip(), ratelimit.client_ip(request))):
+        verdict = ratelimit.hit(limit, value)
+        if verdict.limited:
+            return verdict
+    return None
+
+
 def too_many_requests(request, verdict: ratelimit.Verdict, message: str | None = None):
     """The 429 page in the user's language: what happened and when to try again (also in Retry-After)."""
     retry_at = timezone.localtime(timezone.now() + timezone.timedelta(seconds=verdict.retry_after))

@@ -36,7 +36,9 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or outside the caller's scope",
     409: "Conflict: a business rule said no, or the Idempotency-Key is in use",
     422: "The request is not valid, or the Idempotency-Key was used for another request",
+    429: "Too many requests: wait `retry_after` seconds",
 }
+RATE_LIMITED = {"persons_lookup", "verify"}  # the operations behind a rate limit
 
 
 class KompetenAPI(NinjaAPI):
@@ -57,6 +59,8 @@ class KompetenAPI(NinjaAPI):
                     codes += [401, 403]
                 if method in WRITE_METHODS:
                     codes.append(409)
+                if operation.get("operationId") in RATE_LIMITED:
+                    codes.append(429)
                 responses = operation["responses"]
                 for code in sorted(codes):
                     responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], **error})

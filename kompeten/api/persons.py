@@ -14,12 +14,15 @@ import datetime
 from typing import Literal
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from kompeten.accounts import ratelimits
 from kompeten.accounts.models import Role
 from kompeten.api.base import (
     AUTH,
+    ApiError,
     ObjectId,
     ObjectIdQuery,
     Pagination,
@@ -258,6 +261,10 @@ def persons_lookup(request, payload: LookupIn):
     """Staff only. The NIK is in the body, never in a URL (URLs end up in logs). 404 when no person in the
     caller's scope has it."""
     require_role(request, *STAFF)
+    verdict = ratelimits.nik_lookup(request)  # the same limits as the person search by NIK
+    if verdict is not None:
+        raise ApiError(429, "rate_limited", _("Too many searches by NIK. Try again in %(minutes)s minutes.")
+                       % {"minutes": verdict.retry_minutes}, retry_after=verdict.retry_after)
     nik = normalise_nik(payload.nik)
     person = _persons(user_of(request)).filter(nik=nik).first() if len(nik) == 16 and nik.isdigit() else None
     if person is None:

@@ -17,9 +17,10 @@ How an import runs
    spooled rows are written in chunks of ``CHUNK`` rows: existing persons looked up by NIK one
    chunk at a time, new ones bulk-created with their registry consent (a signed paper form) and a
    "create" audit entry, changed ones bulk-updated with one "update" audit entry (before -> after)
-   each, plus one "import" audit entry for the whole file. Each chunk's new and changed persons get their
-   registration source records and are linked in one batch (record linkage,
-   kompeten/linkage/services.py ``record_registrations``). Any failure rolls everything back.
+   each, plus one "import" audit entry for the whole file. For each chunk's new and changed persons a background
+   task is enqueued in the same transaction (kompeten/linkage/tasks.py ``link_registrations``): it keeps their
+   registrations as source records and links them in one batch, after the import, so that linking does not slow the
+   import down. Any failure rolls everything back, the enqueued tasks included.
 
 Every import is recorded as an ``ImportJob`` (running -> done, rejected or failed). When the database fails
 while the rows are written (the connection is killed, the server restarts), the transaction rolls back, the
@@ -68,7 +69,7 @@ from kompeten.audit.services import build, diff, snapshot
 from kompeten.core import cells
 from kompeten.core.cells import CellProblem, RowError
 from kompeten.core.spreadsheets import EXCEL_MAX_ROWS, FileRejected
-from kompeten.linkage.services import record_registrations
+from kompeten.linkage.tasks import link_registrations
 from kompeten.reference.models import EducationLevel, dotted_region_code
 from kompeten.reference.services import village_codes
 from kompeten.registry.models import PERSON_AUDITED_FIELDS, Consent, ImportJob, Person, PersonSource
@@ -483,8 +484,11 @@ class _Importer:
                 if changed:
                     Person.objects.bulk_update(changed, update_fields, batch_size=CHUNK)
                 mark_stale(p.pk for p in [*new_people, *changed])  # bulk: no signals for the dashboards
-                # Record linkage: the chunk's registrations as source records, linked in one batch.
-                record_registrations([*new_people, *changed], by=recorder)
+                # Record linkage: the chunk's registrations as source records, linked in one batch by a background
+                # task (enqueued in this transaction, so a failed import links nothing; tests run it at once).
+                if new_people or changed:
+                    link_registrations.enqueue([p.pk for p in [*new_people, *changed]],
+                                               recorder.pk if recorder is not None else None)
                 AuditEntry.objects.bulk_create(entries, batch_size=CHUNK)
                 created += len(new_people)
                 updated += len(changed)

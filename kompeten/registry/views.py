@@ -18,7 +18,6 @@ from kompeten.accounts import ratelimits
 from kompeten.accounts.decorators import job_seeker_required, operator_or_admin_required
 from kompeten.accounts.models import Membership, Role, User
 from kompeten.audit.models import AuditEntry
-from kompeten.core import ratelimit
 from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.core.exports import write_csv, write_xlsx
@@ -122,11 +121,9 @@ def _post_search(request):
             params[name] = request.POST[name][:20]
     if query:
         if _is_nik(query):
-            for limit, value in ((ratelimits.nik_lookup_user(), f"user:{request.user.pk}"),
-                                 (ratelimits.nik_lookup_ip(), ratelimit.client_ip(request))):
-                verdict = ratelimit.hit(limit, value)
-                if verdict.limited:
-                    return ratelimits.too_many_requests(request, verdict, _("Too many searches by NIK."))
+            verdict = ratelimits.nik_lookup(request)
+            if verdict is not None:
+                return ratelimits.too_many_requests(request, verdict, _("Too many searches by NIK."))
         params["s"] = _store_search(request, query)
     url = reverse("registry:person_list") + (f"?{params.urlencode()}" if params else "")
     if request.headers.get("HX-Request"):

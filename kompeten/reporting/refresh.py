@@ -29,10 +29,19 @@ REQUEST_LIMIT = 200  # stale persons a page refreshes itself before reading (~3 
 
 
 def mark_stale(person_ids: Iterable[int]) -> None:
-    ids = {int(pk) for pk in person_ids if pk is not None}
-    if ids:
-        StalePerson.objects.bulk_create([StalePerson(person_id=pk) for pk in ids], ignore_conflicts=True,
-                                        batch_size=2000)
+    """Mark persons stale (idempotent). One executemany of plain INSERT … ON CONFLICT DO NOTHING (SQLite and
+    PostgreSQL): the bulk paths mark 100,000 persons in a fraction of what model instances would cost."""
+    from django.db import connection
+
+    ids = sorted({int(pk) for pk in person_ids if pk is not None})
+    if not ids:
+        return
+    table = connection.ops.quote_name(StalePerson._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            cursor.executemany(f"INSERT INTO {table} (person_id, since) VALUES (%s, %s) "  # noqa: S608 - our table
+                               "ON CONFLICT (person_id) DO NOTHING", [(pk, now) for pk in ids[start:start + 5000]])
 
 
 def stale_count() -> int:

@@ -68,6 +68,19 @@ def test_lookup_by_nik_in_the_body(client, operator_balikpapan, operator_bontang
     assert Api(client, operator_balikpapan).send("POST", "/persons/lookup", {"nik": "123"}).status_code == 404
 
 
+def test_lookup_by_nik_is_rate_limited_with_the_person_search(client, operator_balikpapan, person_balikpapan,
+                                                              settings):
+    """The API's NIK lookup counts against the same per-user limit as the person search by NIK on the pages."""
+    settings.KOMPETEN_RATE_LIMITS = {"nik-lookup-user": (2, 600)}
+    api = Api(client, operator_balikpapan)
+    assert api.send("POST", "/persons/lookup", {"nik": person_balikpapan.nik}).status_code == 200
+    client.force_login(operator_balikpapan)
+    assert client.post("/pencari-kerja/", {"q": person_balikpapan.nik}).status_code == 303
+    refused = api.send("POST", "/persons/lookup", {"nik": person_balikpapan.nik})
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert refused.json()["retry_after"] > 0
+
+
 def test_create_uses_the_registry_rules(client, operator_balikpapan, balikpapan):
     api = Api(client, operator_balikpapan)
     bad = api.send("POST", "/persons", {"nik": "6471051308990007", "full_name": "X", "sex": "P",
