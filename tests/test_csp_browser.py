@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from kompeten.core.browser import chromium_args, chromium_path, no_browser
+from kompeten.core.browser import launched_chromium
 from kompeten.programmes.models import TrainingCentre
 from kompeten.reference.loader import load_all
 
@@ -43,23 +43,12 @@ def reference_data(transactional_db):
 
 @pytest.fixture
 def browser_context(live_server, monkeypatch):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("Playwright is not installed (pip install playwright)")
-    executable = chromium_path()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=chromium_args())
-        except Exception as exc:  # no binary, or one Playwright cannot drive
-            no_browser(f"Chromium does not start ({executable or 'the one of Playwright'}): {exc}")
+    with launched_chromium(monkeypatch) as browser:
         context = browser.new_context()
         context.add_init_script(COLLECT)
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
         yield context
         context.close()
-        browser.close()
 
 
 def sign_in(context, live_server, user):

@@ -5,7 +5,8 @@ decisions are applied, audited and made reversible:
 
 - ``record_registrations(persons)`` (one: ``record_registration(person)``): each person's registration as a source
   record with its blocking keys, linked to them; then ``link_records`` looks for their other records. Registering
-  or changing a person (registry services and import) calls it in the same transaction.
+  or changing a person (registry services) calls it in the same transaction; the registry import enqueues it per
+  chunk (kompeten/linkage/tasks.py).
 - ``link_records(records)``: the candidates of each record are the stored records sharing one of its indexed
   blocking keys (a key shared by more than KEY_CAP records is skipped, at most MAX_CANDIDATES are scored: the work
   does not grow with the number of stored records); the engine scores them in memory. Then the three-way decision,

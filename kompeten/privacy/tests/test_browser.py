@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from conftest import PASSWORD
 from kompeten.accounts.testing import code_for, confirmed_device
-from kompeten.core.browser import chromium_args, chromium_path, no_browser
+from kompeten.core.browser import launched_chromium
 from kompeten.privacy.models import PrivacyRequest
 from kompeten.programmes.models import TrainingCentre
 from kompeten.reference.loader import load_all
@@ -48,19 +48,8 @@ def reference_data(transactional_db):
 
 @pytest.fixture
 def browser(live_server, monkeypatch):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("Playwright is not installed (pip install playwright)")
-    executable = chromium_path()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API keeps an event loop here
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=executable, args=chromium_args())
-        except Exception as exc:  # no binary, or one Playwright cannot drive
-            no_browser(f"Chromium does not start ({executable or 'the one of Playwright'}): {exc}")
+    with launched_chromium(monkeypatch) as launched:
         yield launched
-        launched.close()
 
 
 def open_page(browser, live_server, viewport, **options):
