@@ -191,3 +191,22 @@ def test_pages_render_in_indonesian_by_default_and_in_english_on_request(client)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("accounts:login")).content.decode()
     assert "Log in" in html and "Masuk" not in html
+
+
+# makemessages finds gettext, gettext_lazy, ngettext, pgettext … and "_" ; under any other alias a string is never
+# extracted, and the page shows it in English whatever the language.
+EXTRACTED_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
+                   "npgettext", "npgettext_lazy", "gettext_noop"}
+ALIAS = re.compile(r"from django\.utils\.translation import (?P<names>[^\n(]+)")
+
+
+def test_translation_functions_are_imported_under_names_makemessages_extracts():
+    source_root = LOCALE.parent
+    wrong = []
+    for path in source_root.rglob("*.py"):
+        for match in ALIAS.finditer(path.read_text(encoding="utf-8")):
+            for part in match["names"].split(","):
+                name, _sep, alias = part.strip().partition(" as ")
+                if alias and alias.strip() not in EXTRACTED_NAMES:
+                    wrong.append(f"{path.relative_to(source_root)}: {name} as {alias.strip()}")
+    assert not wrong, "strings behind these aliases are never translated:\n" + "\n".join(wrong)

@@ -21,8 +21,7 @@ from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.html import escape, format_html
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from kompeten.accounts.decorators import operator_or_admin_required
@@ -280,10 +279,10 @@ def advice_sentence(cf, centre_of_package: dict[int, str]) -> str:
 
 # Where the persons still expected to be certified are now (forecast.CentreForecast.pending).
 PENDING_LABELS = {
-    "running": _lazy("in running batches"),
-    "planned": _lazy("seats of batches still to start"),
-    "awaiting_assessment": _lazy("completed, awaiting assessment"),
-    "awaiting_certificate": _lazy("Kompeten, awaiting the certificate"),
+    "running": gettext_lazy("in running batches"),
+    "planned": gettext_lazy("seats of batches still to start"),
+    "awaiting_assessment": gettext_lazy("completed, awaiting assessment"),
+    "awaiting_certificate": gettext_lazy("Kompeten, awaiting the certificate"),
 }
 
 

@@ -1,21 +1,26 @@
 """``kompeten demo``: a working Kaltim 2025 demo on this machine with one command."""
 
+import datetime
+import os
 import subprocess
 import sys
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kompeten.accounts.models import Role
 from kompeten.apprenticeships.demo import COMPANY_USERS, other_company_logins
 from kompeten.assessment.demo import EXTRA_ASSESSORS
+from kompeten.core import clock
 from kompeten.core.demo import (
     DEFAULT_PERSONS,
     DEMO_PASSWORD,
+    DEMO_TODAY,
     LSP_NAME,
     STAFF_USERS,
     job_seeker_login,
@@ -43,6 +48,22 @@ def both(message) -> str:
     return indonesian if indonesian == english else f"{indonesian} ({english})"
 
 
+DEMO_TIME = datetime.time(9, 0)  # the demo's day starts at nine in the morning, office hours in Kalimantan Timur
+
+
+def demo_now() -> datetime.datetime:
+    """DEMO_TODAY at nine, in the configured time zone (Asia/Makassar by default)."""
+    return datetime.datetime.combine(DEMO_TODAY, DEMO_TIME, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def plain_http():
+    """The demo server is Django's runserver, on plain HTTP: without KOMPETEN_HTTPS set, turn off what production
+    needs behind HTTPS (the redirect, HSTS, cookies sent over HTTPS only), or no login would work."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = settings.LANGUAGE_COOKIE_SECURE = False
+
+
 def server_url(addr: str) -> str:
     host, _sep, port = addr.rpartition(":")
     if not host or host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - only a display URL
@@ -61,11 +82,28 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help=str(_("Address and port to serve on.")))
         parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS,
                             help=str(_("How many demo job seekers to create.")))
+        parser.add_argument("--real-clock", action="store_true",
+                            help=str(_("Keep the machine's clock (by default the demo runs on the day it shows).")))
 
     def handle(self, *args, **options):
         if options["persons"] < 0:
             raise CommandError(both(_("--persons must be 0 or more.")))
+        travels = not options["real_clock"] and not clock.travelled()
+        if travels:
+            # Build and serve the year as it stood on DEMO_TODAY: open rounds accept applications, today's
+            # assessment can be recorded. The worker started below inherits the clock through KOMPETEN_CLOCK.
+            clock.travel_to(demo_now())
+        try:
+            self.set_up_and_serve(options)
+        finally:
+            if travels:
+                clock.stop()
+
+    def set_up_and_serve(self, options):
         started = time.monotonic()
+        if clock.travelled():
+            self.stdout.write(both(_("The demo's clock: %(now)s (ticking).")) % {
+                "now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
         self.step(_("Database: applying migrations"))
         call_command("migrate", interactive=False, verbosity=0)
         self.step(_("Collecting static files"))
@@ -91,7 +129,13 @@ class Command(BaseCommand):
             # The demo's staff have no authenticator app: the demo server does not ask for a second factor
             # (KOMPETEN_2FA_REQUIRED=1 turns it back on; production keeps it on, kompeten/accounts/otp.py).
             settings.KOMPETEN_2FA_REQUIRED = env_bool("KOMPETEN_2FA_REQUIRED", False)
-            worker = subprocess.Popen([sys.executable, "-m", "kompeten.cli", "db_worker", "--interval", "1"])  # noqa: S603
+            if "KOMPETEN_HTTPS" not in os.environ:
+                plain_http()
+            env = dict(os.environ)
+            if clock.travelled():
+                env[clock.ENV] = timezone.now().isoformat()
+            worker = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "kompeten.cli", "db_worker", "--interval", "1"], env=env)
             try:
                 call_command("runserver", options["addr"], use_reloader=False)
             finally:
