@@ -9,6 +9,13 @@ from kompeten.registry.models import Person
 from kompeten.training.models import Enrolment, EnrolmentStatus
 
 
+ROLE_STARTS = [
+    (Role.COMPANY_USER, "apprenticeships:home"),  # offers, apprentices, logbook weeks to confirm
+    (Role.LSP_ADMIN, "assessment:event_list"),  # the events to decide
+    (Role.ASSESSOR, "assessment:event_list"),  # today's events first
+]
+
+
 @require_GET
 def home(request):
     user = request.user
@@ -16,6 +23,11 @@ def home(request):
         return render(request, "core/landing.html")
     if not user.is_staff_member and user.has_role(Role.JOB_SEEKER):
         return redirect("registry:my_profile")
+    if not (user.is_province_admin or user.has_role(Role.CENTRE_OPERATOR)):
+        # Who works for a company or an LSP starts on their own work, not on the training centres' figures.
+        for role, start in ROLE_STARTS:
+            if user.has_role(role):
+                return redirect(start)
     centres = (
         TrainingCentre.objects.visible_to(user)
         .annotate(

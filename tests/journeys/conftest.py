@@ -223,7 +223,7 @@ class Journey:
     """One user's way through the pages: a browser context of their device, their language, and screenshots."""
 
     def __init__(self, site: DemoSite, browser, name: str, device: dict, *, language: str = "id"):
-        self.site, self.name = site, name
+        self.site, self.name, self.device, self.language = site, name, device, language
         self.context = browser.new_context(accept_downloads=True, locale="id-ID" if language == "id" else "en-GB",
                                            timezone_id="Asia/Makassar", **device)
         self.context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
@@ -306,6 +306,23 @@ class Journey:
             violations = axe_violations(page)
             assert not violations, f"{page.url}:\n{format_violations(violations)}"
         assert not self.problems, "\n".join(self.problems)
+
+    def first_load_bytes(self, path: str) -> int:
+        """What a first visit to ``path`` transfers (compressed bodies and headers of the page and everything it
+        loads), in a fresh browser context of the same device: an empty cache, as on a phone that never came."""
+        context = self.context.browser.new_context(**self.device)
+        context.add_cookies([{"name": "django_language", "value": self.language, "url": self.site.url}])
+        page = context.new_page()
+        responses = []
+        page.on("response", lambda response: responses.append(response))
+        page.goto(f"{self.site.url}{path}")
+        page.wait_for_load_state("networkidle")
+        total = 0
+        for response in responses:
+            sizes = response.request.sizes()
+            total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        context.close()
+        return total
 
     def close(self):
         self.context.close()

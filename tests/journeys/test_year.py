@@ -19,6 +19,9 @@ Every step leaves a screenshot (conftest.Journey.shot); every page visited is ch
 critical violations) and for script errors (Journey.check).
 """
 
+import datetime
+import io
+import json
 import re
 
 from tests.journeys.conftest import DESKTOP, LOGINS, PHONE, TABLET, pdf_pages, pdf_text, qr_codes
@@ -40,6 +43,134 @@ def test_7_an_operator_of_bontang_gets_404_for_a_balikpapan_page(journey, demo_s
         assert response.status == 404, f"{path}: {response.status}"
     bontang.shot("01-not-found")
     bontang.check()
+
+
+
+OPEN_ROUND = """
+import json
+from django.utils import timezone
+from kompeten.selection.models import RoundStatus, SelectionRound
+now = timezone.now()
+round_ = (SelectionRound.objects.filter(status=RoundStatus.OPEN, opens_at__lte=now, closes_at__gt=now,
+                                        centres__code="blki_balikpapan").exclude(centres__code="blki_bontang")
+          .order_by("closes_at", "pk").first())
+print(json.dumps(round_ and round_.pk))
+"""
+APPLICATION = """
+import json
+from kompeten.selection.models import Application
+application = Application.objects.get(round_id={round}, person__full_name="{name}")
+print(json.dumps({{"pk": application.pk, "status": application.status,
+                   "offers": list(application.offers.values_list("pk", "status"))}}))
+"""
+PAGE_BUDGET = 300 * 1024  # bytes transferred on a first visit
+NEW_JOB_SEEKER = {"name": "Rahmat Hidayat Saputra", "phone": "081350112233", "email": "rahmat.hidayat@contoh.id",
+                  "password": "Belajar-Las-2025", "district": "64.71.01", "born": datetime.date(2001, 4, 12)}
+
+
+def tiny_png() -> bytes:
+    """A small real PNG (a scanned document's stand-in) for the upload."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (240, 160), (230, 230, 220)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_1_a_job_seeker_registers_on_a_phone_applies_and_confirms_the_seat(journey, demo_site):
+    from playwright.sync_api import expect
+
+    from kompeten.registry.nik import make_nik
+
+    round_ = demo_site.query(OPEN_ROUND)
+    assert round_, "the demo has no round open for applications at BLKI Balikpapan today"
+    seeker = journey("j1", PHONE)
+    page = seeker.page
+    # On a slow connection the first visit must stay light: under 300 KB for the pages a job seeker starts on.
+    weights = {path: seeker.first_load_bytes(path) for path in ("/", "/pencari-kerja/daftar/", "/akun/masuk/")}
+    (demo_site.shots / "page-weight.json").write_text(json.dumps(weights, indent=1))
+    assert all(size < PAGE_BUDGET for size in weights.values()), weights
+    seeker.goto("/")
+    seeker.shot("01-landing")
+    seeker.check()
+
+    # Registration, as on the KTP, with the consents.
+    page.locator("main a[href='/pencari-kerja/daftar/']").click()
+    page.wait_for_load_state()
+    me = NEW_JOB_SEEKER
+    fill_form(page, {
+        "nik": make_nik(me["district"], me["born"], "L", 7311), "full_name": me["name"], "sex": "Laki-laki",
+        "birth_place": "Balikpapan", "birth_date": me["born"].isoformat(), "phone": me["phone"],
+        "street": "Jl. Mulawarman Gg. Damai No. 12", "rt": "004", "rw": "002"})
+    page.select_option("[name=district]", me["district"])
+    expect(page.locator("[name=village] option")).not_to_have_count(1)  # htmx loaded the district's villages
+    page.locator("[name=village]").select_option(index=1)
+    fill_form(page, {"education": "SMK", "major": "Teknik Pengelasan", "employment_status": "Belum",
+                     "login_email": me["email"], "password1": me["password"], "password2": me["password"]})
+    seeker.shot("02-register")
+    for consent in ("registry", "share_companies", "contact", "outcome_surveys"):
+        page.check(f"[name=consent_{consent}]")
+    page.locator("[name=consent_registry]").scroll_into_view_if_needed()
+    seeker.shot("03-consent", full_page=False)
+    seeker.check()
+    seeker.submit(page.locator("main form[method=post] button[type=submit]").last, then=r"/pencari-kerja/saya/$")
+
+    # The documents the training packages ask for: KTP and ijazah, photos from the phone.
+    for kind, name in (("ktp", "ktp.png"), ("ijazah", "ijazah.png")):
+        page.select_option("[name=kind]", kind)
+        page.set_input_files("[name=file]", files=[{"name": name, "mimeType": "image/png", "buffer": tiny_png()}])
+        seeker.submit(page.locator("form[action='/pencari-kerja/saya/dokumen/'] button[type=submit]"),
+                      then=r"/pencari-kerja/saya/")
+    seeker.shot("04-home")
+    seeker.check()
+
+    # The open round: three classes, in order of preference.
+    seeker.goto("/seleksi/")
+    page.locator(f"a[href='/seleksi/{round_}/daftar/']").first.click()
+    page.wait_for_load_state()
+    seeker.shot("05-round")
+    seeker.check()
+    for choice in (1, 2, 3):
+        page.locator(f"[name=choice_{choice}]").select_option(index=choice)
+    seeker.submit(page.locator("main form[method=post] button[type=submit]"), then=r"/seleksi/lamaran-saya/$")
+    seeker.shot("06-applied")
+    seeker.check()
+    application = demo_site.query(APPLICATION.format(round=round_, name=me["name"]))
+
+    # The operator of BLKI Balikpapan closes registration, checks the documents, allocates and publishes.
+    operator = journey("j2", DESKTOP)
+    staff = operator.page
+    operator.log_in(LOGINS["operator_balikpapan"])
+    operator.goto(f"/seleksi/{round_}/")
+    operator.shot("02-round", full_page=False)
+    operator.check()
+    operator.submit(staff.locator("form:has(input[name=action][value=close]) button"), then=rf"/seleksi/{round_}/")
+    operator.goto(f"/seleksi/lamaran/{application['pk']}/")
+    documents = staff.locator("form:has(input[name=stage][value=documents])")
+    if documents.count():
+        documents.locator("input[type=radio][value='1']").check()
+        operator.submit(documents.locator("button[type=submit]"), then=r"/seleksi/lamaran/")
+    operator.goto(f"/seleksi/{round_}/")
+    operator.submit(staff.locator("form:has(input[name=action][value=allocate]) button"), then=rf"/seleksi/{round_}/")
+    expect(staff.locator(".alert-success")).to_be_visible()
+    operator.shot("03-allocation", full_page=False)
+    operator.check()
+    operator.submit(staff.locator("form:has(input[name=action][value=publish]) button"), then=rf"/seleksi/{round_}/")
+    expect(staff.locator(".alert-success")).to_be_visible()
+    operator.shot("04-published", full_page=False)
+
+    # The result, with why; the seat is confirmed (daftar ulang).
+    seeker.goto("/seleksi/lamaran-saya/")
+    offer = page.locator("form[action$='/terima/'] button[type=submit]")
+    expect(offer).to_be_visible()
+    seeker.shot("07-result")
+    seeker.check()
+    seeker.submit(offer, then=r"/seleksi/lamaran-saya/$")
+    expect(page.locator(".alert-success")).to_be_visible()
+    seeker.shot("08-seat-confirmed")
+    seeker.check()
+    application = demo_site.query(APPLICATION.format(round=round_, name=me["name"]))
+    assert [status for _pk, status in application["offers"]] == ["accepted"], application
 
 
 TODAYS_EVENT = """

@@ -18,6 +18,20 @@ def test_job_seeker_goes_to_own_profile(client, job_seeker):
     assert client.get(reverse("core:home"))["Location"] == reverse("registry:my_profile")
 
 
+@pytest.mark.parametrize(("persona", "start"), [
+    ("company_user", "apprenticeships:home"), ("assessor", "assessment:event_list"),
+    ("lsp_admin", "assessment:event_list"),
+])
+def test_company_users_assessors_and_lsp_managers_start_on_their_own_work(client, request, persona, start):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("core:home"))["Location"] == reverse(start)
+
+
+def test_province_admin_stays_on_the_overview(client, province_admin):
+    client.force_login(province_admin)
+    assert client.get(reverse("core:home")).status_code == 200
+
+
 def test_operator_dashboard_counts_own_centre_against_target(client, operator_balikpapan, balikpapan,
                                                              batch_balikpapan, person_balikpapan, person_bontang):
     Target.objects.create(programme_year=batch_balikpapan.programme_year, kind="trained", centre=balikpapan,
