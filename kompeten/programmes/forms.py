@@ -85,6 +85,21 @@ class CapacityForm(StyledFormMixin, forms.Form):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=999)
 
 
+class ProgrammeYearForm(StyledFormMixin, forms.ModelForm):
+    """A new programme year; its targets are then set on the year's page."""
+
+    class Meta:
+        model = ProgrammeYear
+        fields = ["year", "name", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise ValidationError(_("Enter a year between 2000 and 2100."), code="year_range")
+        return year
+
+
 class TargetForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Target

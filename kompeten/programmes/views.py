@@ -16,7 +16,7 @@ from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.programmes import services
 from kompeten.programmes.access import get_batch_for_user, get_centre_for_user, get_package_for_user
-from kompeten.programmes.forms import BatchForm, CapacityForm, PackageForm, TargetForm
+from kompeten.programmes.forms import BatchForm, CapacityForm, PackageForm, ProgrammeYearForm, TargetForm
 from kompeten.programmes.models import Batch, BatchStatus, ProgrammeYear, Target, TrainingCentre, TrainingPackage
 from kompeten.reference.models import Sector
 from kompeten.training.models import EnrolmentStatus
@@ -43,10 +43,22 @@ def centre_detail(request, pk):
 
 # Programme years and targets ---------------------------------------------------------------------
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @operator_or_admin_required
 def year_list(request):
-    return render(request, "programmes/year_list.html", {"years": ProgrammeYear.objects.all()})
+    """The programme years; the province admin opens a new one here (its targets are set on its page)."""
+    form = None
+    if request.user.is_province_admin:
+        form = ProgrammeYearForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            year = form.save()
+            record(AuditEntry.Action.CREATE, year, by=request.user, changes={"year": [None, year.year]},
+                   request=request)
+            messages.success(request, _("Programme year %(year)s created: set its targets now.") % {"year": year.year})
+            return redirect("programmes:year_detail", pk=year.pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "programmes/year_list.html", {"years": ProgrammeYear.objects.all(), "form": form})
 
 
 def _visible_targets(user, year):

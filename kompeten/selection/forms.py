@@ -50,7 +50,7 @@ class RoundForm(StyledFormMixin, forms.Form):
                                              widget=forms.CheckboxSelectMultiple)
     opens_at = forms.DateTimeField(label=_("Registration opens"), widget=DATETIME, input_formats=DATETIME_FORMATS)
     closes_at = forms.DateTimeField(label=_("Registration closes"), widget=DATETIME, input_formats=DATETIME_FORMATS)
-    results_at = forms.DateTimeField(label=_("Results published"), widget=DATETIME, input_formats=DATETIME_FORMATS)
+    results_at = forms.DateTimeField(label=_("Results announced on"), widget=DATETIME, input_formats=DATETIME_FORMATS)
     offer_days = forms.IntegerField(label=_("Days to confirm an offer (daftar ulang)"), min_value=1, max_value=30,
                                     initial=3)
     uses_document_check = forms.BooleanField(label=_("Document check"), required=False, initial=True)

@@ -152,3 +152,22 @@ def test_sessions_follow_the_blki_timetable(batch_balikpapan):
     monday = batch_balikpapan.sessions.get(date=datetime.date(2025, 3, 3))
     assert friday.end_time == datetime.time(11, 30) and monday.end_time == datetime.time(16, 0)
     assert not batch_balikpapan.sessions.filter(date=datetime.date(2025, 3, 8)).exists()  # Saturday
+
+
+@pytest.mark.django_db
+def test_the_province_admin_opens_a_programme_year(client, province_admin, operator_balikpapan, programme_year):
+    from kompeten.programmes.models import ProgrammeYear
+
+    client.force_login(province_admin)
+    response = client.post(reverse("programmes:year_list"), {"year": "2026", "name": "Program Pelatihan Kaltim 2026"})
+    year = ProgrammeYear.objects.get(year=2026)
+    assert response["Location"] == reverse("programmes:year_detail", args=[year.pk])
+    assert AuditEntry.objects.filter(object_id=str(year.pk), action=AuditEntry.Action.CREATE).exists()
+    again = client.post(reverse("programmes:year_list"), {"year": str(programme_year.year), "name": "Twice"})
+    assert again.status_code == 200 and "year" in again.context["form"].errors  # one programme per year
+    assert client.post(reverse("programmes:year_list"), {"year": "1900", "name": "x"}).context["form"].errors["year"]
+
+    client.force_login(operator_balikpapan)  # operators read the years, never open one
+    assert client.get(reverse("programmes:year_list")).context["form"] is None
+    assert client.post(reverse("programmes:year_list"), {"year": "2027", "name": "x"}).status_code == 404
+    assert not ProgrammeYear.objects.filter(year=2027).exists()
