@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from kompeten.core.browser import chromium_args, chromium_path, no_browser
+from kompeten.core.browser import chromium_path, launched_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "kompeten-demo-2025"  # noqa: S105 - the published password of the demo accounts (kompeten/core/demo.py)
@@ -202,21 +202,8 @@ def _stop(process: subprocess.Popen):
 
 @pytest.fixture(scope="session")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("Playwright is not installed (pip install playwright)")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            try:
-                launched = playwright.chromium.launch(executable_path=chromium_path(), args=chromium_args())
-            except Exception as exc:  # no binary, or one Playwright cannot drive
-                no_browser(f"Chromium does not start: {exc}")
-            try:
-                yield launched
-            finally:
-                launched.close()
+    with pytest.MonkeyPatch.context() as patch, launched_chromium(patch) as launched:
+        yield launched
 
 
 class Journey:
@@ -273,11 +260,13 @@ class Journey:
     def shot(self, step: str, *, page=None, full_page: bool = True, image=None):
         """Save a screenshot of this step as <journey>-<step>.png (e.g. j2-06-attendance-grid.png); ``image``: a
         rendered document page (PIL) instead of the browser's page."""
+        from PIL import Image
+
         path = self.site.shots / f"{self.name}-{step}.png"
-        if image is not None:
-            image.save(path)
-        else:
-            (page or self.page).screenshot(path=str(path), full_page=full_page)
+        if image is None:
+            image = Image.open(io.BytesIO((page or self.page).screenshot(full_page=full_page)))
+        # 256 colours are plenty for pages and documents: a third of the bytes in the user guide.
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
         self.site.taken.append(path.name)
         return path
 

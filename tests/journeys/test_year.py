@@ -279,6 +279,17 @@ def test_6_the_province_admin_reads_the_dashboard_and_downloads_the_monthly_repo
     assert "1.500" in text
     admin.shot("02-monthly-report", image=pdf_pages(data)[0])
 
+    # English is one button away, on every page, and stays chosen; the same button brings Indonesian back.
+    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=en]"), then="/laporan/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
+    expect(admin.page.locator("h1")).to_contain_text("Province dashboard")
+    assert "1,500" in admin.page.locator("main").inner_text()  # English number format
+    admin.check()
+    admin.goto("/audit/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
+    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=id]"), then="/audit/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "id")
+
 
 def test_4_the_operator_issues_the_certificates_and_anyone_verifies_the_qr(journey, demo_site):
     from urllib.parse import urlsplit
