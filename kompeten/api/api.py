@@ -122,10 +122,10 @@ api.add_router("/", _unknown)
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     """422 with one readable sentence: which field, where, and what is wrong with it."""
-    problems = []
+    problems, body = [], _("request body")
     for problem in exc.errors:
         where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("body", "payload"))
-        problems.append(f"{where or _('request body')}: {problem.get('msg', '')}")
+        problems.append(f"{where or body}: {problem.get('msg', '')}")
     detail = _("The request is not valid: %(problems)s") % {"problems": "; ".join(problems)}
     errors = json.loads(json.dumps(exc.errors, default=str))  # pydantic's ctx may hold exceptions
     return api.create_response(request, {"code": "invalid", "detail": detail, "errors": errors}, status=422)

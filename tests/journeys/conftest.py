@@ -306,6 +306,8 @@ class Journey:
         page.on("response", lambda response: responses.append(response))
         page.goto(f"{self.site.url}{path}")
         page.wait_for_load_state("networkidle")
+        elsewhere = [r.url for r in responses if not r.url.startswith(self.site.url)]
+        assert not elsewhere, f"{path} loads from elsewhere (no CDN: everything is served by Kompeten): {elsewhere}"
         total = 0
         for response in responses:
             sizes = response.request.sizes()

@@ -95,5 +95,6 @@ class Command(KompetenCommand):
                  "last_confirmed_week": p.last_confirmed.isoformat() if p.last_confirmed else None}
                 for p in flagged(Placement.objects.select_related("company", "person"), today=day)
                 .order_by("company__name", "pk")]
+        last_week = _("last confirmed week")
         self.emit(rows, as_json, [f"{r['agreement']}  {r['company']}  {r['person']}  "
-                                  f"({_('last confirmed week')}: {r['last_confirmed_week'] or '-'})" for r in rows])
+                                  f"({last_week}: {r['last_confirmed_week'] or '-'})" for r in rows])

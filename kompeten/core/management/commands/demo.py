@@ -122,7 +122,8 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             url = server_url(options["addr"])
             self.stdout.write("")
-            self.stdout.write(self.style.SUCCESS(f"{both(_('Open'))}: {url}"))
+            open_label = both(_("Open"))
+            self.stdout.write(self.style.SUCCESS(f"{open_label}: {url}"))
             self.stdout.write(both(_("A background worker runs the tasks (certificate issuance) while the "
                                      "server runs.")))
             self.stdout.flush()
@@ -165,7 +166,8 @@ class Command(BaseCommand):
             rows.append((both(ROLE_LABELS[Role.COMPANY_USER]), f"{others[0]} …", more))
         email, phone = job_seeker_login()
         if email:
-            rows.append((both(ROLE_LABELS[Role.JOB_SEEKER]), email, f"{both(_('or phone'))} {phone}"))
+            or_phone = both(_("or phone"))  # outside the f-string, where makemessages finds it
+            rows.append((both(ROLE_LABELS[Role.JOB_SEEKER]), email, f"{or_phone} {phone}"))
         role_width = max(len(role) for role, _login, _scope in rows)
         login_width = max(len(login) for _role, login, _scope in rows)
         self.stdout.write("")
