@@ -1,9 +1,9 @@
 """The apprenticeship year of the Kaltim 2025 demo (pemagangan dalam negeri, Permenaker 6/2020), called from
-``kompeten.core.demo.load_demo()`` after the certificates, as it stood on DEMO_TODAY (15 September 2025).
+``kompeten.core.demo.load_demo()`` after the certificates, as it stood on DEMO_TODAY (Monday 17 November 2025).
 
 - Companies: the twelve of the core demo get their NIB, employees and registration; COMPANIES adds 24 more in the
   five focus sectors, all verified, each with one company user (a login) and one to three mentors (the mentor of a
-  small company is its user); two companies registered themselves in September and wait for verification, one
+  small company is its user); two companies registered themselves in November and wait for verification, one
   was rejected.
 - Offers (OFFERS): about sixty approved programmes within the Permenaker limits (the slots of a company's
   overlapping offers at most 20 % of its employees, at most 12 months, theory 10-25 %), approved by the regency's
@@ -12,14 +12,17 @@
 - Rounds: "Pemagangan 2025 Putaran 1" (applications March-April, published in May, placements from May-June) and
   "Putaran 2" (applications June-July, published in July, placements from August) run through the services:
   persons who completed a training apply (services.apply, on the day they applied), companies rank or reject some
-  applicants, matching.match and matching.publish place them. "Putaran 3" is open (for every registered job
+  applicants, matching.match and matching.publish place them. "Putaran 3" (applications 27 October -
+  28 November, for programmes starting in December and January) is open on DEMO_TODAY (for every registered job
   seeker, so that the demo job seeker may apply too) with its first applications.
 - Placements: agreements signed and started, a few changes of company (services.transfer) and direct placements by
   the centres' operators (services.place_direct), with their reasons; some paused or stopped (found a job, moved,
   health); those whose period ended are completed with the company's final assessment, and the passed ones get
   their certificate of apprenticeship (issued_at the completion day). Weekly logbooks, mostly confirmed by the
   mentor within a week (a few running placements have had no confirmed week for three weeks: flagged), and
-  monitoring visits for about a third of the placements (services.record_visit).
+  monitoring visits for about a third of the placements (services.record_visit). Journey S4: an apprentice of PT
+  Borneo Tambang Lestari (JOURNEY_COMPANY_LOGIN) wrote the week before DEMO_TODAY's, which waits for the company's
+  confirmation (journey_week).
 
 Everything but the logbook runs through the services, on a story clock: ``timezone.now`` is patched to the moment
 each step happened, so that the rows and their audit entries are dated as it happened (never after DEMO_TODAY).
@@ -27,8 +30,8 @@ Fields whose default is the clock (created_at, at) are set to the same moment af
 issued outside the story clock, as the certificates demo issues them: back-dated ``issued_at``, signed (and
 audited) at the real time. The logbook weeks are bulk-created (thousands of rows), without audit entries.
 
-Idempotent: a second run finds the first round and adds nothing (it only keeps Putaran 3 open by the machine's
-clock, so that the demo job seeker can still apply in the browser).
+Idempotent: a second run finds the first round and adds nothing. Nothing depends on the machine's clock: served with
+the clock at DEMO_TODAY (``kompeten demo``), Putaran 3 is open.
 """
 
 from __future__ import annotations
@@ -63,7 +66,6 @@ from kompeten.apprenticeships.models import (
     Placement,
     PlacementEvent,
     PlacementStatus,
-    RoundStatus,
 )
 from kompeten.assessment import demo as assessment_demo
 from kompeten.assessment.models import Scheme
@@ -208,10 +210,10 @@ OTHER_COMPANIES = [  # not verified: two waiting, one rejected
     CompanySpec("tgr_las", "CV Tenggarong Las Mandiri", "construction", "43211", "64.02", 82,
                 "Jl. Panjaitan No. 61, Tenggarong", "laspandai@tenggaronglas.demo", "+62541662537",
                 login=f"daftar.perusahaan@{core.DEMO_DOMAIN}", user_name="Rudi Hartono",
-                registered=D(2025, 9, 10), status=CompanyStatus.PENDING),
+                registered=D(2025, 11, 10), status=CompanyStatus.PENDING),
     CompanySpec("paser_ritel", "PT Paser Ritel Makmur", "trade", "47111", "64.01", 70,
                 "Jl. Noto Sunardi No. 3, Tanah Grogot", "hrd@paserritel.demo", "+62543212638",
-                registered=D(2025, 9, 12), status=CompanyStatus.PENDING),
+                registered=D(2025, 11, 12), status=CompanyStatus.PENDING),
     CompanySpec("rejeki_motor", "CV Sumber Rejeki Motor", "motorcycle_repair", "45405", "64.72", 12,
                 "Jl. Lambung Mangkurat No. 2, Samarinda Ilir", "sumberrejeki@bengkel.demo", "+62541732739",
                 registered=D(2025, 8, 20), status=CompanyStatus.REJECTED,
@@ -232,6 +234,19 @@ class DemoLogin:
 COMPANY_USERS = [DemoLogin(s.login, s.user_name, s.name) for s in COMPANIES + OTHER_COMPANIES
                  if s.login and s.login not in EXISTING_LOGINS]
 SMALL_COMPANY = 100  # employees: below, the company user is also its (first) mentor
+
+
+# Journey S4: this company user has an apprentice whose last logbook week waits for confirmation (journey_week).
+JOURNEY_COMPANY_LOGIN = f"hrd.tambang@{core.DEMO_DOMAIN}"
+
+
+def journey_week() -> LogbookEntry | None:
+    """Journey S4: the logbook week (the week before DEMO_TODAY's) written by an apprentice of PT Borneo Tambang
+    Lestari and awaiting the confirmation of its company user (JOURNEY_COMPANY_LOGIN)."""
+    week = rules.week_start(core.DEMO_TODAY) - datetime.timedelta(days=7)
+    return (LogbookEntry.objects.filter(placement__company__memberships__user__email=JOURNEY_COMPANY_LOGIN,
+                                        week_start=week, confirmed_at__isnull=True)
+            .select_related("placement__person", "placement__company").order_by("placement_id").first())
 
 
 def company_login(spec: CompanySpec) -> str:
@@ -441,15 +456,15 @@ ROUNDS = {
                  D(2025, 5, 6), D(2025, 5, 8), apply_share=0.92),
     2: RoundSpec("Pemagangan 2025 Putaran 2", D(2025, 6, 16), D(2025, 7, 18), D(2025, 6, 2), D(2025, 7, 21),
                  D(2025, 7, 24), D(2025, 7, 25), apply_share=0.88),
-    3: RoundSpec("Pemagangan 2025 Putaran 3", D(2025, 9, 8), D(2025, 10, 10), D(2025, 8, 25), apply_share=0.12),
+    3: RoundSpec("Pemagangan 2025 Putaran 3", D(2025, 10, 27), D(2025, 11, 28), D(2025, 10, 13), apply_share=0.12),
 }
-ROUND_3_DAYS_OPEN = 30  # loaded after 10 October 2025 (by the machine's clock), Putaran 3 stays open this long
 # Start Mondays: round 1 in May-June (its 3-month programmes end in August / early September), round 2 in
-# August, round 3 in November; the two programmes outside the rounds in late September and October.
+# August, round 3 (open on DEMO_TODAY) in December and January; the two programmes outside the rounds in October
+# and December (its agreements drafted or signed on DEMO_TODAY).
 R1A, R1B, R1C = D(2025, 5, 19), D(2025, 6, 2), D(2025, 6, 16)
 R2A, R2B, R2C = D(2025, 8, 4), D(2025, 8, 11), D(2025, 8, 25)
-R3A, R3B = D(2025, 11, 3), D(2025, 11, 17)
-OUT_A, OUT_B = D(2025, 9, 22), D(2025, 10, 6)
+R3A, R3B = D(2025, 12, 8), D(2026, 1, 5)
+OUT_A, OUT_B = D(2025, 10, 6), D(2025, 12, 1)
 
 
 @dataclass(frozen=True)
@@ -543,7 +558,7 @@ OFFERS = [
     # Outside the rounds: the companies' own programmes, filled by direct placements.
     _o("sangkulirang", "dump_truck", 0, D(2025, 8, 25), 6, 8, title="Operator Dump Truck (Program Perusahaan)"),
     _o("ikn", "mason", 0, OUT_A, 3, 8, title="Tukang Pasang Bata (Percepatan Proyek Gedung)"),
-    _o("hotel_teluk", "room", 0, OUT_B, 3, 4, title="Room Attendant (Angkatan Oktober)"),
+    _o("hotel_teluk", "room", 0, OUT_B, 3, 4, title="Room Attendant (Angkatan Desember)"),
     # Not (yet) approved.
     _o("sangatta_mart", "cashier", 0, D(2025, 12, 1), 3, 4, status=OfferStatus.DRAFT),
     _o("bontang_niaga", "warehouse", 0, D(2025, 12, 1), 3, 4, status=OfferStatus.DRAFT),
@@ -634,7 +649,7 @@ FLAGGED_SHARE = 0.12
 FAILED_SHARE = 0.06  # of the completed: not passed
 VISITED_SHARE = 0.33
 LATE_CONFIRM_SHARE = 0.03  # logbook weeks the mentor never got round to (in between confirmed ones)
-DIRECT_PLACEMENTS = 30  # at the full size
+DIRECT_PLACEMENTS = 45  # at the full size
 DIRECT_DAYS = [D(2025, 6, 23), D(2025, 7, 7), D(2025, 7, 21), D(2025, 8, 25), D(2025, 9, 1), D(2025, 9, 8)]
 TRANSFERS = 4
 TRANSFER_DAYS = [D(2025, 7, 14), D(2025, 8, 11), D(2025, 8, 25), D(2025, 9, 1)]
@@ -737,30 +752,20 @@ def make_apprenticeships(today: datetime.date) -> int:
     year = core._programme_year()
     if year is None:
         return 0
-    real_today = timezone.localdate()
     if MatchingRound.objects.filter(programme_year=year, name=ROUNDS[1].name).exists():
-        keep_round_3_open(year, real_today)
         return 0
     with job_signals.suspended():  # the candidate profiles are refreshed once, at the end
         with story_clock() as clock:
-            story = _Story(year, today, clock, real_today)
+            story = _Story(year, today, clock)
             story.run()
         story.issue_certificates()
     refresh_profiles(Placement.objects.values_list("person_id", flat=True).distinct())
     return story.placements_made
 
 
-def keep_round_3_open(year, real_today: datetime.date) -> None:
-    """Putaran 3 stays open by the machine's clock (as the core demo's open selection round), so that the demo job
-    seeker can apply in the browser."""
-    closes = max(ROUNDS[3].closes, real_today + datetime.timedelta(days=ROUND_3_DAYS_OPEN))
-    MatchingRound.objects.filter(programme_year=year, name=ROUNDS[3].name, status=RoundStatus.OPEN,
-                                 closes_at__lt=real_today + datetime.timedelta(days=7)).update(closes_at=closes)
-
-
 class _Story:
-    def __init__(self, year, today: datetime.date, clock: _Clock, real_today: datetime.date):
-        self.year, self.today, self.clock, self.real_today = year, today, clock, real_today
+    def __init__(self, year, today: datetime.date, clock: _Clock):
+        self.year, self.today, self.clock = year, today, clock
         self.end_of_story = core._at(today, datetime.time(8, 0))  # nothing happens later than this
         self.placements_made = 0
         self.users = core._demo_users()
@@ -1186,8 +1191,8 @@ class _Story:
 
     def direct_placements(self) -> None:
         """The centres' operators place candidates directly (services.place_direct, with the reason): into the
-        companies' own programmes outside the rounds (one started in August; two start in late September and
-        October, their agreements drafted or signed) and into slots the rounds left free (June to September)."""
+        companies' own programmes outside the rounds (one started in August, one in October; one starts in
+        December, its agreements drafted or signed) and into slots the rounds left free (June to September)."""
         rng = core._rng("apprenticeships:direct")
         total = round(DIRECT_PLACEMENTS * self.scale())
         free = [c for c in self.candidates if c.person.pk not in self.placed]
@@ -1317,8 +1322,6 @@ class _Story:
                 candidates.append((Candidate(person, spec.opens, "", sector, person.registered_centre_id,
                                              frozenset()), spec.opens))
         self.apply_all(rng, matching_round, spec, offers, candidates, bulk=False)
-        closes = max(spec.closes, self.real_today + datetime.timedelta(days=ROUND_3_DAYS_OPEN))
-        MatchingRound.objects.filter(pk=matching_round.pk).update(closes_at=closes)
 
     # -- logbooks and visits ----------------------------------------------------------------------------------------
 
@@ -1329,17 +1332,30 @@ class _Story:
         placements = list(Placement.objects.filter(started_on__isnull=False).select_related("offer")
                           .order_by("pk"))
         lapse_from = self.today - datetime.timedelta(days=rules.LOGBOOK_GAP_DAYS + 7)  # last confirmed week by then
-        can_lapse = [p for p in placements if p.status == PlacementStatus.ACTIVE and p.started_on <= lapse_from]
+        journey = self.journey_placement(placements)
+        can_lapse = [p for p in placements if p.status == PlacementStatus.ACTIVE and p.started_on <= lapse_from
+                     and p.pk != journey]
         flagged = set()
         if can_lapse:
             wanted = max(1, round(len(can_lapse) * FLAGGED_SHARE))
             flagged = {p.pk for p in rng.sample(can_lapse, min(wanted, len(can_lapse)))}
         entries = []
         for placement in placements:
-            entries += self.weeks(rng, placement, lapse_from if placement.pk in flagged else None)
+            entries += self.weeks(rng, placement, lapse_from if placement.pk in flagged else None,
+                                  waiting=placement.pk == journey)
         core._bulk_create(LogbookEntry, entries)
 
-    def weeks(self, rng, placement: Placement, lapse_from: datetime.date | None) -> list[LogbookEntry]:
+    def journey_placement(self, placements: list[Placement]) -> int | None:
+        """Journey S4: the first running placement at the company of JOURNEY_COMPANY_LOGIN, started at least three
+        weeks before DEMO_TODAY and never paused: its last week is written and waits for the company."""
+        company = Company.objects.filter(memberships__user__email=JOURNEY_COMPANY_LOGIN).first()
+        since = self.today - datetime.timedelta(days=21)
+        return next((p.pk for p in placements if company is not None and p.company_id == company.pk
+                     and p.status == PlacementStatus.ACTIVE and p.started_on <= since
+                     and p.end_date > self.today and p.pk not in self.paused), None)
+
+    def weeks(self, rng, placement: Placement, lapse_from: datetime.date | None, *,
+              waiting: bool = False) -> list[LogbookEntry]:
         template = TEMPLATES[self.templates[placement.offer_id]]
         week = rules.week_start(placement.started_on)
         if week < placement.start_date:
@@ -1385,6 +1401,10 @@ class _Story:
             recent = week >= rules.week_start(self.today) - datetime.timedelta(days=21)
             confirmed = not lapsed and confirmed_at <= self.end_of_story and (
                 recent or rng.random() >= LATE_CONFIRM_SHARE)
+            if waiting:  # every week confirmed but the last (written on its Friday evening)
+                confirmed = week < last
+                if week == last:
+                    written = _moment(rng, friday, 17, 20)
             entries.append(LogbookEntry(
                 placement_id=placement.pk, week_start=week, activities=template.weeks[index % len(template.weeks)],
                 practice_hours=total - theory, theory_hours=theory, written_at=written,

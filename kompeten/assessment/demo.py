@@ -22,7 +22,9 @@ a day. Those rows are bulk-created without audit entries (as the rest of the dem
 would have left them and dated as it happened: FR.APL.01 (with the personal data snapshot), FR.APL.02, FR.AK.01,
 every unit recorded once with its evidence, submitted, decided by the LSP manager. About 90 % are Kompeten; a
 Belum Kompeten candidate has one or two BK units. The events of the last week before DEMO_TODAY are still
-open: recorded in part or submitted, not decided.
+open: recorded in part or submitted, not decided. Journey S3 (journey_event): the class core.assessed_journey_batch()
+is assessed on DEMO_TODAY by asesor@ alone (as many candidates as the daily limit allows; the rest, if any, in a
+second event of the day by other assessors), nothing recorded yet.
 
 Two appeals (FR.AK.04), as rows: one rejected, one upheld. The upheld one is re-assessed in a later event of
 its own through the assessment services (only the BK units, then Kompeten); as with the demo's selection
@@ -680,6 +682,7 @@ class _Event:
     team: list[Assessor]
     enrolments: list[Enrolment]
     assessors: list[Assessor]  # per enrolment
+    untouched: bool = False  # journey S3: nothing recorded yet, whatever the day
 
 
 def make_assessments() -> int:
@@ -697,15 +700,24 @@ def make_assessments() -> int:
                       .select_related("person").order_by("person__full_name", "pk")):
         enrolments[enrolment.batch_id].append(enrolment)
     planned: list[_Event] = []
+    journey = core.assessed_journey_batch()
+    journey_assessor = next((a for a in ctx.planner.assessors if a.user.email == JOURNEY_ASSESSOR), None)
+    if journey is not None and journey_assessor is not None:
+        batches.sort(key=lambda b: b.pk != journey.pk)  # planned first: its assessor is free on DEMO_TODAY
     for batch in batches:
         tuk = _tuk_for(ctx, batch)
         days = _schedule_days(batch.end_date)
         people = enrolments[batch.pk]
         if tuk is None or not days or not people:
             continue
+        if journey is not None and journey_assessor is not None and batch.pk == journey.pk:
+            planned += _journey_events(ctx, batch, tuk, people, journey_assessor, rng)
+            continue
         start = rng.randrange(min(3, len(days)))
         for day in days[start:] + days[:start]:
-            team = ctx.planner.team(batch.package.scheme_id, day, tuk.pk, len(people), prefer=day >= open_from)
+            busy = (journey_assessor.pk,) if journey_assessor is not None and day == core.DEMO_TODAY else ()
+            team = ctx.planner.team(batch.package.scheme_id, day, tuk.pk, len(people), prefer=day >= open_from,
+                                    exclude=busy)
             if team is not None:
                 break
         else:
@@ -726,6 +738,50 @@ def make_assessments() -> int:
     through.objects.bulk_create([through(assessmentevent_id=p.event.pk, assessor_id=a.pk)
                                  for p in planned for a in p.team])
     return _candidates(ctx, rng, planned, open_from)
+
+
+JOURNEY_ASSESSOR = f"asesor@{core.DEMO_DOMAIN}"
+
+
+def _journey_events(ctx: _Context, batch: Batch, tuk: Tuk, people: list[Enrolment], assessor: Assessor,
+                    rng: random.Random) -> list[_Event]:
+    """Journey S3: the uji kompetensi of core.assessed_journey_batch() on DEMO_TODAY. The demo assessor (asesor@)
+    has as many of its candidates as the daily limit allows, in an event of their own with nothing recorded yet
+    (journey_event); the others, if any, are in a second event of the day at the same TUK, by other assessors."""
+    day = core.DEMO_TODAY
+    if batch.package.scheme_id not in ctx.planner.licensed[assessor.pk]:
+        return []
+    first = people[:ctx.planner.free(assessor, day, tuk.pk)]
+    groups = [([assessor], first)] if first else []
+    rest = people[len(first):]
+    if rest:
+        team = ctx.planner.team(batch.package.scheme_id, day, tuk.pk, len(rest), prefer=True, exclude=(assessor.pk,))
+        if team is not None:
+            groups.append((team, rest))
+    events = []
+    for number, (team, group) in enumerate(groups, start=1):
+        created = core._at(batch.end_date, datetime.time(13, rng.randrange(60)))
+        part = f", kelompok {number}" if len(groups) > 1 else ""
+        event = AssessmentEvent(
+            lsp=ctx.lsp, scheme=batch.package.scheme, tuk=tuk, centre=batch.centre, date=day,
+            status=EventStatus.PLANNED,
+            note=(f"Uji kompetensi {batch.package.name}, angkatan {batch.number}{part} "
+                  f"({batch.centre.short_name})")[:255],
+            created_by_id=ctx.operators.get(batch.centre_id), created_at=created)
+        events.append(_Event(event, batch, team, group, ctx.planner.assign(team, day, tuk.pk, len(group)),
+                             untouched=team == [assessor]))
+    return events
+
+
+def journey_event() -> AssessmentEvent | None:
+    """Journey S3: the assessment event of core.assessed_journey_batch() on DEMO_TODAY at the TUK of BLKI
+    Balikpapan, every candidate assigned to asesor@ and nothing recorded yet (no FR.AK.01, no unit result)."""
+    batch = core.assessed_journey_batch()
+    if batch is None:
+        return None
+    return (AssessmentEvent.objects.filter(candidates__enrolment__batch=batch, date=core.DEMO_TODAY,
+                                           assessors__user__email=JOURNEY_ASSESSOR)
+            .distinct().order_by("pk").first())
 
 
 def _documents(person_ids: list[int]) -> dict[int, list[dict]]:
@@ -762,7 +818,9 @@ def _candidates(ctx: _Context, rng: random.Random, planned: list[_Event], open_f
                 apl02_at=apl01 + datetime.timedelta(minutes=rng.randint(10, 40)), created_at=added)
             # How far the file got: decided; submitted (open event); on DEMO_TODAY in progress.
             stage = "decided"
-            if is_open:
+            if plan.untouched:
+                stage = "none"
+            elif is_open:
                 stage = "submitted"
                 if today:
                     stage = rng.choices(["none", "consent", "partial", "recorded", "submitted"], [2, 2, 3, 2, 1])[0]

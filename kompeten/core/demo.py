@@ -11,8 +11,17 @@ selection rounds are the exception: they are run through the selection services 
 write their audit entries with the machine's clock; the rows themselves are then dated as it happened.
 
 The programme steps (year and targets, packages, batches, enrolments, attendance, outcomes) show the
-2025 programme as it stood on DEMO_TODAY, whatever the machine's clock says: batch statuses follow
-from their dates relative to that day, and nothing is dated after it.
+2025 programme as it stood on DEMO_TODAY (Monday 17 November 2025), whatever the machine's clock says: batch
+statuses follow from their dates relative to that day, and nothing is dated after it. Most classes are finished;
+the last ones run, the December intake is open for registration in the open round of each centre.
+
+`kompeten demo` serves the demo with the clock travelled to DEMO_TODAY 09:00, so the states that the end-to-end
+journeys start from are there "today" (the lookups name them):
+
+- S1 open_round() / OPEN_ROUND_NAME: BLKI Balikpapan's round for its December classes, open for applications;
+- S2 journey_batch(): a Balikpapan class that ended on the Friday before, attendance of its last day not marked;
+- S3 assessed_journey_batch() and assessment.demo.journey_event(): its twin, assessed on DEMO_TODAY by asesor@;
+- S4 apprenticeships.demo.journey_week(): a logbook week waiting for its company's confirmation.
 """
 
 from __future__ import annotations
@@ -75,7 +84,6 @@ from kompeten.selection.models import (
     Application,
     Offer,
     OfferStatus,
-    RoundStatus,
     SelectionRound,
 )
 from kompeten.selection.rules import ineligibility
@@ -91,9 +99,10 @@ from kompeten.training.models import (
 
 SEED = 2025
 DEFAULT_PERSONS = 5000
-# The demo is a snapshot of the 2025 programme year as it stood on this day (not the machine's clock):
-# batch statuses, attendance and outcomes all follow from it.
-DEMO_TODAY = datetime.date(2025, 9, 15)
+# The demo is a snapshot of the 2025 programme year as it stood on this day, a Monday in November (not the
+# machine's clock): batch statuses, attendance and outcomes all follow from it. `kompeten demo` serves the demo
+# with the clock travelled to DEMO_TODAY 09:00 (Asia/Makassar).
+DEMO_TODAY = datetime.date(2025, 11, 17)
 DEMO_PASSWORD = "kompeten-demo-2025"  # noqa: S105 - the published password of the demo accounts
 DEMO_DOMAIN = "kompeten.demo"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
@@ -629,11 +638,13 @@ PROGRAMME_NOTES = ("Target 1.500 pencari kerja tersertifikasi (BLKI Balikpapan 1
                    "dan sekitar 400 peserta pemagangan.")
 CLASS_SIZE = 16
 
-# Classes (angkatan) per centre and sector: 63 at Balikpapan and 32 at Bontang, 16 seats each, so the
-# trained targets are 1,008 and 512. Housekeeping has the fewest; "other" are the centres' own programmes.
+# Classes (angkatan) per centre and sector: 80 at Balikpapan and 32 at Bontang, 16 seats each, so the
+# trained targets are 1,280 and 512. Balikpapan planned its seats for its 1,000 certified with the drop-outs and
+# Belum Kompeten results in mind (about 0.8 certified a seat); Bontang planned barely more seats than its 500
+# and falls behind. Housekeeping has the fewest; "other" are the centres' own programmes.
 BATCH_PLAN = {
-    BALIKPAPAN: {"mining": 14, "construction": 14, "trade": 12, "motorcycle_repair": 10, "housekeeping": 5,
-                 "other": 8},
+    BALIKPAPAN: {"mining": 18, "construction": 18, "trade": 15, "motorcycle_repair": 13, "housekeeping": 6,
+                 "other": 10},
     BONTANG: {"construction": 9, "trade": 8, "motorcycle_repair": 6, "housekeeping": 3, "other": 6},
 }
 CERTIFIED_TOTAL = 1500  # project_targets_2025 in reference/data/vocations.json
@@ -652,9 +663,19 @@ ATTENDANCE_THRESHOLD = 80
 
 FIRST_START = datetime.date(2025, 2, 3)  # the first Monday of February
 LAST_START = datetime.date(2025, 11, 24)
-LAST_END = datetime.date(2025, 12, 19)  # every class ends before the Christmas holidays
+LAST_END = datetime.date(2025, 12, 19)  # every class of the spread ends before the Christmas holidays
+# The December intake: the centres' last classes (their shortest packages) start on this Monday; on DEMO_TODAY
+# they are open for registration in the open round of their centre (make_open_round). They end at Christmas.
+DECEMBER_START = datetime.date(2025, 12, 1)
+DECEMBER_CLASSES = {BALIKPAPAN: 3, BONTANG: 1}
+# The journey classes (see journey_batches): two Balikpapan classes of the spread are moved to end on the Friday
+# before DEMO_TODAY: one is assessed on DEMO_TODAY, the other is still to be closed by its operator.
+JOURNEY_END = datetime.date(2025, 11, 14)
+JOURNEY_SECTORS = ("construction", "mining", "motorcycle_repair")  # the schemes of asesor@ (OTOMOTIF, TEKNIK)
+# They are filled by make_enrolments (first), not by the Semester II round.
+JOURNEY_CLASSES = models.Q(centre__code=BALIKPAPAN, end_date=JOURNEY_END)
 PLANNED_ON = datetime.date(2025, 1, 6)  # the year's classes were planned in the first weeks of January
-SELECTING_DAYS = 14  # a class starting within two weeks of DEMO_TODAY is in selection ...
+SELECTING_DAYS = 7  # a class starting within a week of DEMO_TODAY is in selection ...
 OPEN_DAYS = 42  # ... within six weeks it is open for registration; later ones are planned
 CLOSED_BEFORE = datetime.date(2025, 4, 30)  # about half the classes that ended by then are closed
 APBN_SHARE = 0.2
@@ -861,12 +882,17 @@ def make_batches(share: float = 1.0) -> int:
                        for p in sorted(set(chosen), key=lambda p: p.code)}
         numbers: dict[int, int] = defaultdict(int)
         batches = []
-        for package, start in _spread(rng, chosen):
+        spread, december = _december_intake(centre.code, chosen)
+        placed = _spread(rng, spread)
+        to_close = _journey_classes(placed) if centre.code == BALIKPAPAN else None
+        for package, start in sorted(placed + december, key=lambda item: (item[1], item[0].code)):
             numbers[package.pk] += 1
             number, end = numbers[package.pk], class_end(start, package.hours)
             status = batch_status(start, end)
             if status == BatchStatus.COMPLETED and end <= CLOSED_BEFORE and rng.random() < 0.5:
                 status = BatchStatus.CLOSED
+            if (package, start) == to_close:  # its operator is still to close it (journey_batches)
+                status = BatchStatus.RUNNING
             planned_on = PLANNED_ON + datetime.timedelta(days=rng.randrange(14))
             changed_on = min(DEMO_TODAY, {  # the day of the last status change
                 BatchStatus.CLOSED: end + datetime.timedelta(days=14), BatchStatus.COMPLETED: end,
@@ -892,6 +918,40 @@ def make_batches(share: float = 1.0) -> int:
     return len(created)
 
 
+def _december_intake(centre_code: str, chosen: list[TrainingPackage]) -> tuple[list, list]:
+    """(the packages left for the spread, the December intake: (package, DECEMBER_START) of the centre's
+    DECEMBER_CLASSES shortest packages, one class each)."""
+    count = DECEMBER_CLASSES.get(centre_code, 0)
+    if not count or len(chosen) <= count:
+        return chosen, []
+    shortest = sorted(set(chosen), key=lambda p: (package_weeks(p.hours), p.code))[:count]
+    rest = list(chosen)
+    for package in shortest:
+        rest.remove(package)
+    return rest, [(package, DECEMBER_START) for package in shortest]
+
+
+def _journey_classes(placed: list[tuple]) -> tuple | None:
+    """Move two classes of the spread to end on JOURNEY_END (in place), those nearest to it: one of a sector
+    that the demo assessor (asesor@) is licensed for (JOURNEY_SECTORS), assessed on DEMO_TODAY, and one of
+    another package that stays running; returns the (package, start) of the running one."""
+
+    def start_for(package) -> datetime.date:
+        return JOURNEY_END + datetime.timedelta(days=3) - datetime.timedelta(weeks=package_weeks(package.hours))
+
+    order = sorted(range(len(placed)), key=lambda i: (abs((placed[i][1] - start_for(placed[i][0])).days),
+                                                      placed[i][0].code, i))
+    assessed = next((i for i in order if placed[i][0].vocation.sector_id in JOURNEY_SECTORS), None)
+    if assessed is None:
+        return None
+    running = next((i for i in order if placed[i][0].pk != placed[assessed][0].pk), None)
+    if running is None:
+        return None
+    for index in (assessed, running):
+        placed[index] = (placed[index][0], start_for(placed[index][0]))
+    return placed[running]
+
+
 def _instructor(fake: Faker, rng: random.Random) -> str:
     if rng.random() < 0.7:
         name = f"{fake.first_name_male()} {fake.last_name_male()}"
@@ -901,12 +961,10 @@ def _instructor(fake: Faker, rng: random.Random) -> str:
 
 
 def _cancel_one(rng: random.Random, centre_code: str, batches: list[Batch]) -> None:
-    """One class per centre was cancelled: at Balikpapan one due to start in spring (too few applicants),
-    at Bontang one of the planned ones."""
-    if centre_code == BALIKPAPAN:
-        pool = [b for b in batches if b.status in FINISHED_STATUSES and b.start_date.month in (4, 5)]
-    else:
-        pool = [b for b in batches if b.status == BatchStatus.PLANNED]
+    """One class per centre was cancelled (too few applicants): at Balikpapan one due to start in spring, at
+    Bontang one due to start in September or October."""
+    months = (4, 5) if centre_code == BALIKPAPAN else (9, 10)
+    pool = [b for b in batches if b.status in FINISHED_STATUSES and b.start_date.month in months]
     if len(pool) > 1:
         batch = rng.choice(pool)
         batch.status = BatchStatus.CANCELLED
@@ -938,17 +996,21 @@ def make_enrolments() -> int:
     """16 participants (a few classes 14-15) for every class in selection, running or finished that no
     selection round fills, from the persons registered at its centre before the enrolment day: never-trained
     persons first, then the eligible ones; nobody is enrolled twice. The demo job seeker's own person is left
-    free. The classes from July on get their participants from the Semester II round
+    free. The classes starting from July to September get their participants from the Semester II round
     (make_selection_rounds, which runs next and takes its applicants from the persons left free here)."""
     year = _programme_year()
     if year is None:
         return 0
     batches = list(Batch.objects.filter(programme_year=year, status__in=STAFFED_STATUSES)
                    .filter(enrolments__isnull=True, round_batches__isnull=True)
-                   .exclude(start_date__gte=SEMESTER_II_FIRST_START).select_related("package")
+                   .exclude(models.Q(start_date__gte=SEMESTER_II_FIRST_START, start_date__lt=SEMESTER_II_LAST_START)
+                            & ~JOURNEY_CLASSES)
+                   .select_related("package", "centre")
                    .order_by("start_date", "centre__code", "package__code", "number"))
     if not batches:
         return 0
+    # The journey classes first: full classes however few persons the demo has.
+    batches.sort(key=lambda b: not (b.centre.code == BALIKPAPAN and b.end_date == JOURNEY_END))
     rng = _rng("enrolments")
     levels = dict(EducationLevel.objects.values_list("code", "order"))
     used = set(Enrolment.objects.values_list("person_id", flat=True))
@@ -1016,6 +1078,9 @@ def make_attendance() -> int:
     held = BatchSession.objects.filter(batch_id__in=ids, date__lte=DEMO_TODAY).order_by("batch_id", "date")
     for batch_id, *session in held.values_list("batch_id", "pk", "date", "end_time"):
         sessions[batch_id].append(session)
+    ended = set(started.filter(status=BatchStatus.RUNNING, end_date__lt=DEMO_TODAY).values_list("pk", flat=True))
+    for batch_id in ended & set(sessions):  # a class that ended but is not closed: its last day is still to mark
+        sessions[batch_id].pop()
     participants: dict[int, list[int]] = defaultdict(list)
     enrolled = Enrolment.objects.filter(batch_id__in=ids).order_by("pk")
     for batch_id, pk in enrolled.values_list("batch_id", "pk"):
@@ -1100,7 +1165,10 @@ def complete_demo_batches() -> int:
 # --- selection rounds: the finished Semester II round per centre, and one open round -----------------------
 
 SEMESTER_II_ROUND = "Seleksi Angkatan Semester II 2025"
-SEMESTER_II_FIRST_START = datetime.date(2025, 7, 1)  # its classes: in selection, running or finished, from July on
+# Its classes: those starting from July to September (the classes from October on were filled by the centres
+# directly, from the persons registered there: make_enrolments).
+SEMESTER_II_FIRST_START = datetime.date(2025, 7, 1)
+SEMESTER_II_LAST_START = datetime.date(2025, 10, 1)  # its classes start before this day
 SEMESTER_II_OPENS = (datetime.date(2025, 6, 2), datetime.time(8, 0))
 SEMESTER_II_CLOSES = (datetime.date(2025, 6, 20), datetime.time(23, 59))
 SEMESTER_II_RESULTS = (datetime.date(2025, 6, 26), datetime.time(10, 0))  # 27 June is a holiday (1 Muharram)
@@ -1122,8 +1190,6 @@ DOCUMENTS_REJECTED_SHARE = 0.015
 OFFER_ACCEPTED_SHARE = 0.9  # of the offers; 5 % are declined and the rest expire unanswered
 OFFER_DECLINED_SHARE = 0.05
 
-OPEN_ROUND = "Seleksi Angkatan Desember 2025"
-OPEN_ROUND_APPLY_SHARE = 0.15  # of the free eligible persons have applied in its first week
 
 
 def _round_seed(name: str) -> str:
@@ -1139,7 +1205,9 @@ def _demo_users() -> dict[str, User]:
 
 def _semester_ii_batches(year: ProgrammeYear, centre: TrainingCentre) -> list[Batch]:
     return list(Batch.objects.filter(programme_year=year, centre=centre, status__in=STAFFED_STATUSES,
-                                     start_date__gte=SEMESTER_II_FIRST_START)
+                                     start_date__gte=SEMESTER_II_FIRST_START,
+                                     start_date__lt=SEMESTER_II_LAST_START)
+                .exclude(JOURNEY_CLASSES)
                 .select_related("package__vocation", "package__min_education", "package__max_education",
                                 "package__domicile", "centre", "programme_year")
                 .order_by("start_date", "package__code", "number"))
@@ -1185,7 +1253,7 @@ def _submission_times(rng: random.Random, count: int, opens: datetime.datetime,
 
 
 def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person], batches: list[Batch],
-               share: float, opens: datetime.datetime, closes: datetime.datetime) -> int:
+               share: float, opens: datetime.datetime, closes: datetime.datetime, limit: int | None = None) -> int:
     """Applications of a share of the persons eligible for one of the batches (of their own centre), through
     services.apply; choices are only classes the person is eligible for, so apply never refuses one (the
     applicants uploaded their KTP and ijazah when they registered: _give_documents)."""
@@ -1198,6 +1266,8 @@ def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person]
                     if not ineligibility(person, b, in_training=False, check_status=False)]
         if eligible and rng.random() < share:
             applicants.append((person, _rank_choices(rng, person, eligible)))
+            if limit is not None and len(applicants) >= limit:
+                break
     rng.shuffle(applicants)
     _give_documents([person for person, _choices in applicants])
     for (person, choices), moment in zip(applicants, _submission_times(rng, len(applicants), opens, closes),
@@ -1209,7 +1279,8 @@ def _apply_all(round_: SelectionRound, rng: random.Random, persons: list[Person]
 def make_selection_rounds() -> int:
     """The finished Semester II round of each centre, run through the selection services as it happened in
     June 2025: applications, the document check, the allocation, offers accepted, declined or left to expire
-    (the reserve list then gets offers). Its classes are those from July on. Returns the applications."""
+    (the reserve list then gets offers). Its classes are those starting from July to September. Returns the
+    applications."""
     year = _programme_year()
     if year is None:
         return 0
@@ -1341,48 +1412,84 @@ def _answer_offers(round_: SelectionRound, rng: random.Random, operator, results
 
 
 def make_open_round() -> int:
-    """"Seleksi Angkatan Desember 2025": one round of both centres for the classes open for registration,
-    open now by the machine's clock (from a week ago to 30 days ahead) so that the demo job seeker can apply
-    in the browser; a few hundred persons have applied already. Returns the applications.
+    """"Seleksi Angkatan Desember 2025" of each centre: the December intake's classes (open for registration),
+    taking applications on DEMO_TODAY: opened a week before, it closes eight days after (OPEN_ROUND_OPENS,
+    OPEN_ROUND_CLOSES), run by the centre's operator, without a document check (the KTP and ijazah are checked
+    at daftar ulang). Its first applicants (at most OPEN_ROUND_APPLICANTS, so that seats are left in every class
+    whatever they chose) have applied; the demo job seeker has not. Returns the applications.
 
-    Loaded again after its registration closed, the round is moved to the present (with its applications)."""
+    The round is dated from DEMO_TODAY, not the machine's clock: served with the clock at DEMO_TODAY, it is open."""
     year = _programme_year()
     if year is None:
         return 0
-    now = timezone.now()
-    existing = SelectionRound.objects.filter(programme_year=year, name=OPEN_ROUND).first()
-    if existing is not None:
-        _move_open_round(existing, now)
-        return 0
-    batches = list(Batch.objects.filter(programme_year=year, status=BatchStatus.OPEN, centre__code__in=BOTH)
-                   .select_related("package__vocation", "package__min_education", "package__max_education",
-                                   "package__domicile", "centre", "programme_year")
-                   .order_by("start_date", "centre__code", "package__code", "number"))
-    if not batches:
-        return 0
-    admin = _demo_users().get(ADMIN_EMAIL)
-    opens = now - datetime.timedelta(days=7)
-    closes = now + datetime.timedelta(days=30)
-    centres = list(TrainingCentre.objects.filter(code__in=BOTH).order_by("code"))
+    operators = {u.centre: u.email for u in STAFF_USERS if u.role == Role.CENTRE_OPERATOR}
+    users = _demo_users()
+    total = 0
+    for centre in TrainingCentre.objects.filter(code__in=BOTH).order_by("code"):
+        name = open_round_name(centre)
+        if SelectionRound.objects.filter(programme_year=year, name=name).exists():
+            continue
+        batches = list(Batch.objects.filter(programme_year=year, status=BatchStatus.OPEN, centre=centre)
+                       .select_related("package__vocation", "package__min_education", "package__max_education",
+                                       "package__domicile", "centre", "programme_year")
+                       .order_by("start_date", "package__code", "number"))
+        if batches:
+            total += _open_round(year, centre, name, batches, users.get(operators.get(centre.code)))
+    return total
+
+
+OPEN_ROUND = "Seleksi Angkatan Desember 2025"
+OPEN_ROUND_NAME = f"{OPEN_ROUND} — BLKI Balikpapan"  # journey S1 (open_round() finds it)
+OPEN_ROUND_OPENS = (DEMO_TODAY - datetime.timedelta(days=7), datetime.time(8, 0))
+OPEN_ROUND_CLOSES = (DEMO_TODAY + datetime.timedelta(days=8), datetime.time(23, 59))
+OPEN_ROUND_RESULTS = (DEMO_TODAY + datetime.timedelta(days=10), datetime.time(10, 0))
+OPEN_ROUND_APPLICANTS = 12  # fewer than a class's seats: every class keeps free seats for a new applicant
+
+
+def open_round_name(centre: TrainingCentre) -> str:
+    return f"{OPEN_ROUND} — {centre.short_name}"
+
+
+def _open_round(year, centre, name, batches, operator) -> int:
+    opens, closes = _at(*OPEN_ROUND_OPENS), _at(*OPEN_ROUND_CLOSES)
     round_ = selection_services.create_round(
-        programme_year=year, name=OPEN_ROUND, centres=centres, opens_at=opens, closes_at=closes,
-        results_at=closes + datetime.timedelta(days=7), rules=DEFAULT_RULES, by=admin, batches=batches)
-    selection_services.open_round(round_, by=admin)  # a real, secret seed: this round is still to be allocated
-    applied = _apply_all(round_, _rng("open_round"), _free_persons(centres), batches, OPEN_ROUND_APPLY_SHARE,
-                         opens, now - datetime.timedelta(minutes=5))
+        programme_year=year, name=name, centres=[centre], opens_at=opens, closes_at=closes,
+        results_at=_at(*OPEN_ROUND_RESULTS), rules=DEFAULT_RULES, by=operator, batches=batches,
+        uses_document_check=False)
+    selection_services.open_round(round_, by=operator)  # a real, secret seed: this round is still to be allocated
+    rng = _rng(f"open_round:{centre.code}")
+    free = _free_persons([centre])
+    rng.shuffle(free)
+    applied = _apply_all(round_, rng, free, batches, 1.0, opens, _at(DEMO_TODAY, datetime.time(7, 30)),
+                         limit=OPEN_ROUND_APPLICANTS)
     SelectionRound.objects.filter(pk=round_.pk).update(created_at=opens - datetime.timedelta(days=3))
     return applied
 
 
-def _move_open_round(round_: SelectionRound, now: datetime.datetime) -> None:
-    """Keep the open demo round open: if its registration is over or nearly so, shift it to the present."""
-    if round_.status != RoundStatus.OPEN or round_.closes_at > now + datetime.timedelta(days=7):
-        return
-    shift = now - datetime.timedelta(days=7) - round_.opens_at
-    SelectionRound.objects.filter(pk=round_.pk).update(
-        opens_at=models.F("opens_at") + shift, closes_at=models.F("closes_at") + shift,
-        results_at=models.F("results_at") + shift, created_at=models.F("created_at") + shift)
-    round_.applications.update(submitted_at=models.F("submitted_at") + shift)
+def journey_batch() -> Batch | None:
+    """Journey S2: the BLKI Balikpapan class that ended on JOURNEY_END and is still running: attendance is marked
+    for every session but the last, and its participants have no outcome yet (the operator marks the last day,
+    records the completion, then closes it)."""
+    return (Batch.objects.filter(programme_year__year=PROGRAMME_YEAR, centre__code=BALIKPAPAN,
+                                 status=BatchStatus.RUNNING, end_date__lt=DEMO_TODAY)
+            .order_by("end_date", "package__code", "number").first())
+
+
+def assessed_journey_batch() -> Batch | None:
+    """Journey S3: the BLKI Balikpapan class that ended on JOURNEY_END, completed, whose uji kompetensi is on
+    DEMO_TODAY (assessment.demo.journey_event); it has no certificates yet."""
+    return (Batch.objects.filter(programme_year__year=PROGRAMME_YEAR, centre__code=BALIKPAPAN,
+                                 status=BatchStatus.COMPLETED, end_date=JOURNEY_END, package__scheme__isnull=False,
+                                 package__vocation__sector__in=JOURNEY_SECTORS)
+            .order_by("package__code", "number").first())
+
+
+def open_round(centre_code: str = BALIKPAPAN) -> SelectionRound | None:
+    """The open demo round of a centre (journey S1: BLKI Balikpapan's), or None before the demo is loaded."""
+    centre = TrainingCentre.objects.filter(code=centre_code).first()
+    if centre is None:
+        return None
+    return SelectionRound.objects.filter(programme_year__year=PROGRAMME_YEAR, name=open_round_name(centre)).first()
 
 
 # --- documents: the KTP and ijazah of every person who applied or enrolled -------------------------------

@@ -1,5 +1,5 @@
 """The jobs and outcomes side of the Kaltim 2025 demo, called from ``kompeten.core.demo.load_demo()`` after the
-apprenticeships, as it stood on DEMO_TODAY (15 September 2025).
+apprenticeships, as it stood on DEMO_TODAY (Monday 17 November 2025).
 
 - Consents: about 70 % of the demo persons consented, when they registered, to being shown to companies and about
   73 % to outcome surveys (Consent rows, channel "demo"; the registry demo records only the registry consent).
@@ -195,7 +195,7 @@ MIN_VACANCIES = 2  # per sector, however small the demo
 SCHEME_SHARE = 0.5  # of the vacancies whose job has a vocation: the vocation's certificate is wanted
 NO_WAGE_SHARE = 0.1
 FIRST_POSTED = D(2025, 1, 6)
-LAST_POSTED = D(2025, 9, 12)
+LAST_POSTED = D(2025, 11, 14)
 VALID_DAYS = (30, 60)
 CLOSE_AFTER = 7  # days after the end of a vacancy not filled: the company closes it
 FILLED_SHARE = {"mining": 0.6, "trade": 0.55, "motorcycle_repair": 0.6, "construction": 0.5, "housekeeping": 0.15}
@@ -832,7 +832,7 @@ class _Story:
                 continue
             day = max(timezone.localtime(answered).date() + datetime.timedelta(days=rng.randint(5, 15)),
                       vacancy.valid_from + datetime.timedelta(days=INVITE_WINDOW + 1 + rng.randint(0, 5)))
-            if day > last_hire or not life.free_on(day):
+            if day > last_hire or life.confirmed or not life.free_on(day):  # hired once (planned in any order)
                 continue
             hired = life.works if life.base is not None else rng.random() < UNTRAINED_HIRED
             if not hired:

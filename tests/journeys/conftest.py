@@ -287,13 +287,10 @@ class Journey:
     def check(self, *, page=None):
         """The page is accessible (no serious or critical axe-core violations) and ran without script errors."""
         page = page or self.page
-        try:  # TEMPORARY until kompeten.core.a11y lands
-            from kompeten.core.a11y import axe_violations, format_violations
-        except ImportError:
-            axe_violations = None
-        if axe_violations:
-            violations = axe_violations(page)
-            assert not violations, f"{page.url}:\n{format_violations(violations)}"
+        from kompeten.core.a11y import axe_violations, format_violations
+
+        violations = axe_violations(page)
+        assert not violations, f"{page.url}:\n{format_violations(violations)}"
         assert not self.problems, "\n".join(self.problems)
 
     def first_load_bytes(self, path: str) -> int:

@@ -27,45 +27,26 @@ import re
 from tests.journeys.conftest import DESKTOP, LOGINS, PHONE, TABLET, pdf_pages, pdf_text, qr_codes
 
 
-def test_7_an_operator_of_bontang_gets_404_for_a_balikpapan_page(journey, demo_site):
-    batch = demo_site.query(
-        "import json; from kompeten.programmes.models import Batch; "
-        "print(json.dumps(Batch.objects.filter(centre__code='blki_balikpapan').order_by('pk')"
-        ".values_list('pk', flat=True)[0]))")
-    person = demo_site.query(
-        "import json; from kompeten.registry.models import Person; "
-        "print(json.dumps(Person.objects.filter(registered_centre__code='blki_balikpapan').order_by('pk')"
-        ".values_list('pk', flat=True)[0]))")
-    bontang = journey("j7", DESKTOP)
-    bontang.log_in(LOGINS["operator_bontang"])
-    for path in (f"/program/angkatan/{batch}/", f"/pencari-kerja/{person}/", f"/pelatihan/angkatan/{batch}/hadir/"):
-        response = bontang.goto(path)
-        assert response.status == 404, f"{path}: {response.status}"
-    bontang.shot("01-not-found")
-    bontang.check()
+def choose(select, starts_with: str):
+    """Pick the option of a <select> whose label starts with the text (reference lists have long labels)."""
+    value = select.evaluate("(element, prefix) => [...element.options].find(o => o.text.trim().startsWith(prefix))"
+                            "?.value", starts_with)
+    assert value is not None, f"no option starting with {starts_with!r}"
+    select.select_option(value)
 
 
-
-OPEN_ROUND = """
-import json
-from django.utils import timezone
-from kompeten.selection.models import RoundStatus, SelectionRound
-now = timezone.now()
-round_ = (SelectionRound.objects.filter(status=RoundStatus.OPEN, opens_at__lte=now, closes_at__gt=now,
-                                        centres__code="blki_balikpapan").exclude(centres__code="blki_bontang")
-          .order_by("closes_at", "pk").first())
-print(json.dumps(round_ and round_.pk))
-"""
-APPLICATION = """
-import json
-from kompeten.selection.models import Application
-application = Application.objects.get(round_id={round}, person__full_name="{name}")
-print(json.dumps({{"pk": application.pk, "status": application.status,
-                   "offers": list(application.offers.values_list("pk", "status"))}}))
-"""
-PAGE_BUDGET = 300 * 1024  # bytes transferred on a first visit
-NEW_JOB_SEEKER = {"name": "Rahmat Hidayat Saputra", "phone": "081350112233", "email": "rahmat.hidayat@contoh.id",
-                  "password": "Belajar-Las-2025", "district": "64.71.01", "born": datetime.date(2001, 4, 12)}
+def fill_form(page, values: dict, *, form: str = "main form[method=post]"):
+    """Fill a form by field name: text, number, date, select (by the label's start), checkboxes (a list of labels)."""
+    for name, value in values.items():
+        field = page.locator(f"{form} [name='{name}']")
+        kind = field.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if kind.startswith("select"):
+            choose(field.first, value)
+        elif kind.endswith(":checkbox"):
+            for label in value:
+                page.locator(f"{form} label", has_text=label).first.click()
+        else:
+            field.first.fill(str(value))
 
 
 def tiny_png() -> bytes:
@@ -75,6 +56,28 @@ def tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (240, 160), (230, 230, 220)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+OPEN_ROUND = """
+import json
+from kompeten.core.demo import open_round
+print(json.dumps(open_round().pk))
+"""
+
+APPLICATION = """
+import json
+from kompeten.selection.models import Application
+application = Application.objects.get(round_id={round}, person__full_name="{name}")
+offers = application.offers.order_by("pk")
+print(json.dumps({{"pk": application.pk, "status": application.status,
+                   "offers": list(offers.values_list("pk", "status")),
+                   "batch": offers.values_list("batch_id", flat=True).last()}}))
+"""
+
+PAGE_BUDGET = 300 * 1024  # bytes transferred on a first visit
+
+NEW_JOB_SEEKER = {"name": "Rahmat Hidayat Saputra", "phone": "081350112233", "email": "rahmat.hidayat@contoh.id",
+                  "password": "Belajar-Las-2025", "district": "64.71.01", "born": datetime.date(2001, 4, 12)}
 
 
 def test_1_a_job_seeker_registers_on_a_phone_applies_and_confirms_the_seat(journey, demo_site):
@@ -172,20 +175,95 @@ def test_1_a_job_seeker_registers_on_a_phone_applies_and_confirms_the_seat(journ
     application = demo_site.query(APPLICATION.format(round=round_, name=me["name"]))
     assert [status for _pk, status in application["offers"]] == ["accepted"], application
 
+    # The operator sees the new participant in the class, and enrols a job seeker who came to the office.
+    operator.goto(f"/program/angkatan/{application['batch']}/")
+    expect(staff.locator("main table", has_text=me["name"])).to_be_visible()
+    staff.fill("#cand-q", "Elvina")
+    enrol = staff.locator("#candidates form[action$='/daftarkan/'] button[type=submit]")
+    expect(enrol).to_have_count(1)
+    operator.submit(enrol, then=rf"/program/angkatan/{application['batch']}/$")
+    expect(staff.locator(".alert-success")).to_be_visible()
+    expect(staff.locator("main table", has_text="Elvina Pertiwi")).to_be_visible()
+    operator.shot("05-enrolment", full_page=False)
+    operator.check()
+
+
+JUST_ENDED = """
+import json
+from kompeten.core.demo import journey_batch
+print(json.dumps(journey_batch().pk))
+"""
+
+BATCH_STATE = """
+import json
+from kompeten.programmes.models import Batch
+from kompeten.training.models import Attendance
+batch = Batch.objects.get(pk={batch})
+missing = batch.sessions.count() * batch.enrolments.filter(status="enrolled").count() - Attendance.objects.filter(
+    session__batch=batch, enrolment__status="enrolled").count()
+print(json.dumps({{"status": batch.status, "missing": missing,
+                   "completed": batch.enrolments.filter(status="completed").count()}}))
+"""
+
+
+def test_2_the_operator_takes_the_last_attendance_closes_the_class_and_prints_the_sheet(journey, demo_site):
+    from playwright.sync_api import expect
+
+    batch = demo_site.query(JUST_ENDED)
+    assert batch, "the demo has no BLKI Balikpapan class that ended and is still running"
+    operator = journey("j2", DESKTOP)
+    page = operator.page
+    operator.log_in(LOGINS["operator_balikpapan"])
+    operator.goto("/program/angkatan/?status=running")
+    page.locator(f"main a[href='/program/angkatan/{batch}/']").first.click()
+    page.wait_for_load_state()
+    operator.shot("01-batch", full_page=False)
+    operator.check()
+
+    # The attendance grid opens at the first session not taken yet: the last one. Everyone came, one was late.
+    page.locator(f"a[href='/pelatihan/angkatan/{batch}/hadir/']").click()
+    page.wait_for_load_state()
+    empty = page.locator("table.attendance-grid select").evaluate_all(
+        "selects => selects.filter(s => !s.value).map(s => s.id)")
+    assert empty, "no attendance left to take"
+    for number, cell in enumerate(empty):
+        page.select_option(f"#{cell}", "late" if number == 0 else "present")
+    operator.shot("06-attendance-grid", full_page=False)
+    operator.check()
+    operator.submit(page.locator("main form[method=post] button[type=submit]"), then=r"/hadir/")
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert demo_site.query(BATCH_STATE.format(batch=batch))["missing"] == 0
+
+    # Completion: who completed (attendance at least 80 %), then the class is closed.
+    operator.goto(f"/pelatihan/angkatan/{batch}/kelulusan/")
+    operator.check()
+    operator.submit(page.locator("main form[method=post] button[type=submit]"), then=rf"/program/angkatan/{batch}/$")
+    expect(page.locator(".alert-success")).to_be_visible()
+    operator.submit(page.locator(f"form[action='/program/angkatan/{batch}/status/']:has(input[value=closed]) button"),
+                    then=rf"/program/angkatan/{batch}/$")
+    state = demo_site.query(BATCH_STATE.format(batch=batch))
+    assert state["status"] == "closed" and state["completed"] > 0, state
+    operator.shot("07-batch-closed", full_page=False)
+    operator.check()
+
+    # The attendance sheet, to print and sign.
+    page.locator("main button.dropdown-toggle", has_text="Cetak").click()
+    sheet = page.locator(f"a[href='/pelatihan/angkatan/{batch}/dokumen/hadir.pdf']")
+    expect(sheet).to_be_visible()
+    data, kind = operator.fetch(f"/pelatihan/angkatan/{batch}/dokumen/hadir.pdf")
+    assert data.startswith(b"%PDF") and kind == "application/pdf"
+    assert "DAFTAR HADIR" in pdf_text(data).upper()
+    operator.shot("08-attendance-sheet", image=pdf_pages(data)[0])
+
 
 TODAYS_EVENT = """
 import json
-from django.utils import timezone
-from kompeten.assessment.models import AssessmentEvent, CandidateStatus
-event = (AssessmentEvent.objects.filter(date=timezone.localdate(), tuk__centre__code="blki_balikpapan",
-                                        candidates__assessor__user__email="asesor@kompeten.demo",
-                                        candidates__status=CandidateStatus.REGISTERED)
-         .distinct().order_by("pk").first())
-mine = event.candidates.filter(assessor__user__email="asesor@kompeten.demo", status=CandidateStatus.REGISTERED)
-print(json.dumps({"event": event.pk, "batch": event.candidates.values_list("enrolment__batch", flat=True).first(),
-                  "candidates": list(mine.order_by("person__full_name").values_list("pk", flat=True)),
-                  "all": event.candidates.count()}))
+from kompeten.assessment.demo import journey_event
+event = journey_event()
+print(json.dumps({"event": event.pk, "candidates": list(event.candidates.filter(status="registered")
+                                                     .order_by("person__full_name").values_list("pk", flat=True))}))
 """
+
 EVENT_STATE = """
 import json
 from kompeten.assessment.models import Assessment
@@ -260,47 +338,17 @@ def test_3_an_assessor_records_a_whole_event_on_a_tablet_and_the_lsp_approves(jo
     assert decisions[1] == ["approved", "BK"] and all(d == ["approved", "K"] for i, d in enumerate(decisions) if i != 1)
 
 
-def test_6_the_province_admin_reads_the_dashboard_and_downloads_the_monthly_report(journey):
-    from playwright.sync_api import expect
-
-    admin = journey("j6", DESKTOP)
-    admin.log_in(LOGINS["admin"])
-    admin.goto("/laporan/")
-    expect(admin.page.locator("h1")).to_contain_text("2025")
-    targets = admin.page.locator("#targets") if admin.page.locator("#targets").count() else admin.page.locator("main")
-    assert "1.500" in targets.inner_text()  # the province's target, in Indonesian number format
-    admin.shot("01-dashboard", full_page=False)
-    admin.check()
-    link = admin.page.locator("a[href^='/laporan/bulanan/'][href$='.pdf']").last
-    data, name = admin.download(link)
-    assert data.startswith(b"%PDF") and name.endswith(".pdf")
-    text = pdf_text(data)
-    assert "laporan bulanan" in text.lower(), text[:500]
-    assert "1.500" in text
-    admin.shot("02-monthly-report", image=pdf_pages(data)[0])
-
-    # English is one button away, on every page, and stays chosen; the same button brings Indonesian back.
-    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=en]"), then="/laporan/")
-    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
-    expect(admin.page.locator("h1")).to_contain_text("Province dashboard")
-    assert "1,500" in admin.page.locator("main").inner_text()  # English number format
-    admin.check()
-    admin.goto("/audit/")
-    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
-    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=id]"), then="/audit/")
-    expect(admin.page.locator("html")).to_have_attribute("lang", "id")
-
-
 def test_4_the_operator_issues_the_certificates_and_anyone_verifies_the_qr(journey, demo_site):
     from urllib.parse import urlsplit
 
     from playwright.sync_api import expect
 
+    batch = demo_site.query(JUST_ENDED)  # the class closed in journey 2
     operator = journey("j4", DESKTOP)
     page = operator.page
     operator.log_in(LOGINS["operator_balikpapan"])
     operator.goto("/sertifikat/")
-    page.locator("a[href^='/sertifikat/terbitkan/batch/']").first.click()
+    page.locator(f"main a[href='/sertifikat/terbitkan/batch/{batch}/']").click()
     page.wait_for_load_state()
     operator.shot("01-issue", full_page=False)
     operator.check()
@@ -354,38 +402,11 @@ def test_4_the_operator_issues_the_certificates_and_anyone_verifies_the_qr(journ
     public.check()
 
 
-def choose(select, starts_with: str):
-    """Pick the option of a <select> whose label starts with the text (reference lists have long labels)."""
-    value = select.evaluate("(element, prefix) => [...element.options].find(o => o.text.trim().startsWith(prefix))"
-                            "?.value", starts_with)
-    assert value is not None, f"no option starting with {starts_with!r}"
-    select.select_option(value)
-
-
-def fill_form(page, values: dict, *, form: str = "main form[method=post]"):
-    """Fill a form by field name: text, number, date, select (by the label's start), checkboxes (a list of labels)."""
-    for name, value in values.items():
-        field = page.locator(f"{form} [name='{name}']")
-        kind = field.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
-        if kind.startswith("select"):
-            choose(field.first, value)
-        elif kind.endswith(":checkbox"):
-            for label in value:
-                page.locator(f"{form} label", has_text=label).first.click()
-        else:
-            field.first.fill(str(value))
-
-
 LOGBOOK_TO_CONFIRM = """
 import json
-from kompeten.accounts.models import Membership, Role
-from kompeten.apprenticeships.models import LogbookEntry
-week = (LogbookEntry.objects.filter(confirmed_at__isnull=True, placement__status="active",
-                                    placement__company__memberships__role=Role.COMPANY_USER)
-        .order_by("-week_start", "pk").first())
-logins = Membership.objects.filter(company=week.placement.company_id, role=Role.COMPANY_USER, is_active=True)
-print(json.dumps({"week": week.pk, "placement": week.placement_id,
-                  "login": sorted(logins.values_list("user__email", flat=True))[0]}))
+from kompeten.apprenticeships.demo import JOURNEY_COMPANY_LOGIN, journey_week
+week = journey_week()
+print(json.dumps({"week": week.pk, "placement": week.placement_id, "login": JOURNEY_COMPANY_LOGIN}))
 """
 
 
@@ -463,71 +484,50 @@ def test_5_a_company_registers_posts_an_offer_and_a_vacancy_and_confirms_a_logbo
     mentor.check()
 
 
-JUST_ENDED = """
-import json
-from django.utils import timezone
-from kompeten.programmes.models import Batch, BatchStatus
-batch = (Batch.objects.filter(centre__code="blki_balikpapan", status=BatchStatus.RUNNING,
-                              end_date__lt=timezone.localdate()).order_by("-end_date", "pk").first())
-print(json.dumps(batch and batch.pk))
-"""
-BATCH_STATE = """
-import json
-from kompeten.programmes.models import Batch
-from kompeten.training.models import Attendance
-batch = Batch.objects.get(pk={batch})
-missing = batch.sessions.count() * batch.enrolments.filter(status="enrolled").count() - Attendance.objects.filter(
-    session__batch=batch, enrolment__status="enrolled").count()
-print(json.dumps({{"status": batch.status, "missing": missing,
-                   "completed": batch.enrolments.filter(status="completed").count()}}))
-"""
-
-
-def test_2_the_operator_takes_the_last_attendance_closes_the_class_and_prints_the_sheet(journey, demo_site):
+def test_6_the_province_admin_reads_the_dashboard_and_downloads_the_monthly_report(journey):
     from playwright.sync_api import expect
 
-    batch = demo_site.query(JUST_ENDED)
-    assert batch, "the demo has no BLKI Balikpapan class that ended and is still running"
-    operator = journey("j2", DESKTOP)
-    page = operator.page
-    operator.log_in(LOGINS["operator_balikpapan"])
-    operator.goto("/program/angkatan/?status=running")
-    page.locator(f"main a[href='/program/angkatan/{batch}/']").first.click()
-    page.wait_for_load_state()
-    operator.shot("01-batch", full_page=False)
-    operator.check()
+    admin = journey("j6", DESKTOP)
+    admin.log_in(LOGINS["admin"])
+    admin.goto("/laporan/")
+    expect(admin.page.locator("h1")).to_contain_text("2025")
+    targets = admin.page.locator("#targets") if admin.page.locator("#targets").count() else admin.page.locator("main")
+    assert "1.500" in targets.inner_text()  # the province's target, in Indonesian number format
+    admin.shot("01-dashboard", full_page=False)
+    admin.check()
+    link = admin.page.locator("a[href^='/laporan/bulanan/'][href$='.pdf']").last
+    data, name = admin.download(link)
+    assert data.startswith(b"%PDF") and name.endswith(".pdf")
+    text = pdf_text(data)
+    assert "laporan bulanan" in text.lower(), text[:500]
+    assert "1.500" in text
+    admin.shot("02-monthly-report", image=pdf_pages(data)[0])
 
-    # The attendance grid opens at the first session not taken yet: the last one. Everyone came, one was late.
-    page.locator(f"a[href='/pelatihan/angkatan/{batch}/hadir/']").click()
-    page.wait_for_load_state()
-    empty = page.locator("table.attendance-grid select").evaluate_all(
-        "selects => selects.filter(s => !s.value).map(s => s.id)")
-    assert empty, "no attendance left to take"
-    for number, cell in enumerate(empty):
-        page.select_option(f"#{cell}", "late" if number == 0 else "present")
-    operator.shot("06-attendance-grid", full_page=False)
-    operator.check()
-    operator.submit(page.locator("main form[method=post] button[type=submit]"), then=r"/hadir/")
-    expect(page.locator(".alert-success")).to_be_visible()
-    assert demo_site.query(BATCH_STATE.format(batch=batch))["missing"] == 0
+    # English is one button away, on every page, and stays chosen; the same button brings Indonesian back.
+    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=en]"), then="/laporan/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
+    expect(admin.page.locator("h1")).to_contain_text("Province dashboard")
+    assert "1,500" in admin.page.locator("main").inner_text()  # English number format
+    admin.check()
+    admin.goto("/audit/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "en")
+    admin.submit(admin.page.locator("form[action='/i18n/setlang/'] button[value=id]"), then="/audit/")
+    expect(admin.page.locator("html")).to_have_attribute("lang", "id")
 
-    # Completion: who completed (attendance at least 80 %), then the class is closed.
-    operator.goto(f"/pelatihan/angkatan/{batch}/kelulusan/")
-    operator.check()
-    operator.submit(page.locator("main form[method=post] button[type=submit]"), then=rf"/program/angkatan/{batch}/$")
-    expect(page.locator(".alert-success")).to_be_visible()
-    operator.submit(page.locator(f"form[action='/program/angkatan/{batch}/status/']:has(input[value=closed]) button"),
-                    then=rf"/program/angkatan/{batch}/$")
-    state = demo_site.query(BATCH_STATE.format(batch=batch))
-    assert state["status"] == "closed" and state["completed"] > 0, state
-    operator.shot("07-batch-closed", full_page=False)
-    operator.check()
 
-    # The attendance sheet, to print and sign.
-    page.locator("main button.dropdown-toggle", has_text="Cetak").click()
-    sheet = page.locator(f"a[href='/pelatihan/angkatan/{batch}/dokumen/hadir.pdf']")
-    expect(sheet).to_be_visible()
-    data, kind = operator.fetch(f"/pelatihan/angkatan/{batch}/dokumen/hadir.pdf")
-    assert data.startswith(b"%PDF") and kind == "application/pdf"
-    assert "DAFTAR HADIR" in pdf_text(data).upper()
-    operator.shot("08-attendance-sheet", image=pdf_pages(data)[0])
+def test_7_an_operator_of_bontang_gets_404_for_a_balikpapan_page(journey, demo_site):
+    batch = demo_site.query(
+        "import json; from kompeten.programmes.models import Batch; "
+        "print(json.dumps(Batch.objects.filter(centre__code='blki_balikpapan').order_by('pk')"
+        ".values_list('pk', flat=True)[0]))")
+    person = demo_site.query(
+        "import json; from kompeten.registry.models import Person; "
+        "print(json.dumps(Person.objects.filter(registered_centre__code='blki_balikpapan').order_by('pk')"
+        ".values_list('pk', flat=True)[0]))")
+    bontang = journey("j7", DESKTOP)
+    bontang.log_in(LOGINS["operator_bontang"])
+    for path in (f"/program/angkatan/{batch}/", f"/pencari-kerja/{person}/", f"/pelatihan/angkatan/{batch}/hadir/"):
+        response = bontang.goto(path)
+        assert response.status == 404, f"{path}: {response.status}"
+    bontang.shot("01-not-found")
+    bontang.check()
