@@ -31,6 +31,7 @@ from kompeten.certificates.models import (
     NumberCounter,
     StatusChange,
 )
+from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
 from kompeten.training.models import Enrolment, EnrolmentStatus
 
@@ -157,7 +158,7 @@ def _insert(cert: Certificate, *, by, request=None) -> Certificate:
     """Number, sign and save ``cert`` (its printed fields filled in) with its ledger entry. In a transaction."""
     issuer = Issuer.objects.select_for_update().get(pk=cert.issuer_id)
     if not issuer.accredited_on(cert.issued_on):
-        raise _error("not_accredited", issuer=issuer.name, date=cert.issued_on.strftime("%d-%m-%Y"))
+        raise _error("not_accredited", issuer=issuer.name, date=long_date(cert.issued_on))
     cert.issuer = issuer
     cert.year = cert.issued_on.year
     cert.seq, cert.number = _take_number(issuer, cert.year)

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kompeten.apprenticeships.models import STARTED_STATUSES, Offer, OfferStatus, Placement
 from kompeten.certificates.models import Certificate, CertificateKind
+from kompeten.core.dates import long_date
 from kompeten.jobs.models import WORKING, Outcome, OutcomeSource, OutcomeSurvey, Trigger, Vacancy
 from kompeten.programmes.models import Batch, BatchStatus, ProgrammeYear
 from kompeten.reference.models import Kbji, Region, Sector
@@ -73,7 +74,7 @@ class Period:
     def label(self) -> str:
         if self.programme_year is not None:
             return str(self.programme_year)
-        return f"{self.start:%d-%m-%Y} – {self.end:%d-%m-%Y}"
+        return f"{long_date(self.start)} – {long_date(self.end)}"
 
     def batch_q(self, prefix: str = "") -> Q:
         """The condition "the batch (at ``prefix``) is one of the period's batches"."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
+from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
 from kompeten.jobs.models import (
     WORKING,
@@ -288,12 +289,12 @@ def record_ak1_report(person, *, status: str, on: datetime.date, employer: str =
     if not person.ak1_number or person.ak1_expires is None:
         raise _error("ak1_none", person=person.full_name)
     if person.ak1_closed_on is not None:
-        raise _error("ak1_closed", date=person.ak1_closed_on.strftime("%d-%m-%Y"))
+        raise _error("ak1_closed", date=long_date(person.ak1_closed_on))
     if on > today:
         raise _error("outcome_in_future")
     if not _ak1_issued(person) <= on <= person.ak1_expires:
-        raise _error("ak1_outside", start=_ak1_issued(person).strftime("%d-%m-%Y"),
-                     end=person.ak1_expires.strftime("%d-%m-%Y"))
+        raise _error("ak1_outside", start=long_date(_ak1_issued(person)),
+                     end=long_date(person.ak1_expires))
     if status == Ak1Report.Status.PLACED and not employer.strip():
         raise _error("employer_required")
     report = Ak1Report.objects.create(person=person, on=on, status=status, employer=employer.strip()[:200],

@@ -50,6 +50,7 @@ from kompeten.audit.services import record
 from kompeten.certificates.models import Certificate
 from kompeten.certificates.services import format_code
 from kompeten.core.access import get_or_404
+from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
 from kompeten.privacy import services as privacy
 
@@ -419,5 +420,5 @@ def logbook_confirm(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Week of %(week)s confirmed.") % {"week": f"{entry.week_start:%d-%m-%Y}"})
+        messages.success(request, _("Week of %(week)s confirmed.") % {"week": long_date(entry.week_start)})
     return _next_or(request, redirect("apprenticeships:placement_detail", pk=entry.placement_id))

@@ -422,7 +422,7 @@ def test_page_for_dates(client, province_admin, data, programme_year):
     client.force_login(province_admin)
     url = reverse("jobs:demand")
     html = client.get(url, {"from": "2025-01-01", "to": "2025-05-31"}).content.decode()
-    assert "01-01-2025 – 31-05-2025" in html and "from=2025-01-01&amp;to=2025-05-31&amp;csv=sector" in html
+    assert "1 January 2025 – 31 May 2025" in html and "from=2025-01-01&amp;to=2025-05-31&amp;csv=sector" in html
     response = client.get(url, {"from": "2025-01-01", "to": "2025-05-31", "csv": "sector"})
     assert "permintaan-sector-2025-01-01_2025-05-31.csv" in response["Content-Disposition"]
     backwards = client.get(url, {"from": "2025-06-01", "to": "2025-01-01"}).content.decode()
