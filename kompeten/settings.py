@@ -163,6 +163,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "id"
+# Dates and numbers per language: "27 November 2026", "1.500" / "1,500" (kompeten/formats/).
+FORMAT_MODULE_PATH = ["kompeten.formats"]
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Makassar")

@@ -8,7 +8,6 @@ from kompeten.programmes.models import Batch, ProgrammeYear, TrainingCentre
 from kompeten.registry.models import Person
 from kompeten.training.models import Enrolment, EnrolmentStatus
 
-
 ROLE_STARTS = [
     (Role.COMPANY_USER, "apprenticeships:home"),  # offers, apprentices, logbook weeks to confirm
     (Role.LSP_ADMIN, "assessment:event_list"),  # the events to decide

@@ -21,6 +21,7 @@ from kompeten.audit.models import AuditEntry
 from kompeten.core.access import int_param
 from kompeten.core.errors import DomainError
 from kompeten.core.exports import write_csv, write_xlsx
+from kompeten.core.progress import linking_after_import
 from kompeten.privacy import services as privacy
 from kompeten.programmes.models import TrainingCentre
 from kompeten.registry import documents, services
@@ -375,7 +376,8 @@ def person_import(request):
             messages.success(request, _("Import finished: %(created)s new, %(updated)s updated, %(unchanged)s "
                                         "unchanged.") % vars(report))
     return render(request, "registry/import.html", {"form": form, "report": report,
-                                                    "centres": TrainingCentre.objects.visible_to(request.user)})
+                                                    "centres": TrainingCentre.objects.visible_to(request.user),
+                                                    "linking": linking_after_import(request.user)})
 
 
 @require_GET

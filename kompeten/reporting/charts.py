@@ -1,8 +1,9 @@
 """Charts drawn on the server as SVG: pure functions from numbers to markup, no script and no CDN.
 
-Every chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` (named by ``aria-labelledby``), its
-labels and values written as text, and the same numbers in a table beside it on the page (the table is what a
-screen reader or a printout relies on). Bars may link somewhere (``href``): the persons behind the number.
+Every chart is an ``<svg role="img">`` (``role="group"`` when its bars link somewhere) with a ``<title>`` and a
+``<desc>`` (named by ``aria-labelledby``), its labels and values written as text, and the same numbers in a table
+beside it on the page (the table is what a screen reader or a printout relies on). Bars may link somewhere
+(``href``): the persons behind the number.
 
 The markup is well-formed XML (every text escaped), so it can be parsed, embedded in a PDF or saved as a file.
 """
@@ -66,10 +67,13 @@ def _shorten(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
-def _open(chart_id: str, width: int, height: int, title: str, description: str) -> list[str]:
+def _open(chart_id: str, width: int, height: int, title: str, description: str, *, links: bool = False) -> list[str]:
+    """The <svg> element: role "img", or "group" when bars link somewhere (an image may hold no links: WCAG, axe's
+    nested-interactive rule)."""
     ids = f"{chart_id}-title {chart_id}-desc"
+    role = "group" if links else "img"
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{_text(ids)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="{role}" aria-labelledby="{_text(ids)}" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'style="max-width:100%;height:auto" class="kompeten-chart" {FONT} font-size="12">',
         f'<title id="{_text(chart_id)}-title">{_text(title)}</title>',
@@ -84,7 +88,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, description: st
     largest = max([b.value for b in bars] + [b.target or 0 for b in bars] + [0]) or 1
     plot = width - LABEL_WIDTH - VALUE_SPACE
     height = max(len(bars), 1) * ROW_HEIGHT + 8
-    out = _open(chart_id, width, height, title, description)
+    out = _open(chart_id, width, height, title, description, links=any(bar.href for bar in bars))
     out.append(f'<line x1="{LABEL_WIDTH}" y1="0" x2="{LABEL_WIDTH}" y2="{height - 4}" stroke="{GRID}"/>')
     for index, bar in enumerate(bars):
         top = 4 + index * ROW_HEIGHT
@@ -102,7 +106,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, chart_id: str, description: st
         rect = (f'<rect x="{LABEL_WIDTH}" y="{middle - BAR_HEIGHT / 2}" width="{size}" height="{BAR_HEIGHT}" '
                 f'fill="{colour}"/>')
         if bar.href:
-            rect = f'<a href="{_text(bar.href)}">{rect}</a>'
+            rect = f'<a href="{_text(bar.href)}" aria-label="{_text(tip)}">{rect}</a>'  # a link needs a name
         out.append(rect)
         end = LABEL_WIDTH + size
         out.append(f'<text x="{end + 4}" y="{middle + 4}">{_text(number(bar.value))}</text>')

@@ -11,6 +11,7 @@ def test_anonymous_sees_landing(client):
     response = client.get(reverse("core:home"))
     assert response.status_code == 200
     assert reverse("registry:register") in response.content.decode()
+    assert reverse("apprenticeships:company_register") in response.content.decode()  # companies find their way in
 
 
 def test_job_seeker_goes_to_own_profile(client, job_seeker):

@@ -171,3 +171,11 @@ def test_the_province_admin_opens_a_programme_year(client, province_admin, opera
     assert client.get(reverse("programmes:year_list")).context["form"] is None
     assert client.post(reverse("programmes:year_list"), {"year": "2027", "name": "x"}).status_code == 404
     assert not ProgrammeYear.objects.filter(year=2027).exists()
+
+
+@pytest.mark.django_db
+def test_the_year_list_offers_the_form_to_the_province_admin_only(client, province_admin, operator_balikpapan):
+    client.force_login(province_admin)
+    assert 'name="year"' in client.get(reverse("programmes:year_list")).content.decode()
+    client.force_login(operator_balikpapan)
+    assert 'name="year"' not in client.get(reverse("programmes:year_list")).content.decode()

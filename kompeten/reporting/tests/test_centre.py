@@ -270,7 +270,7 @@ def test_upcoming_events(candidates, event, lsp, scheme, tuk_balikpapan, tuk_bon
 
 def test_events_on_the_page(client, frozen, candidates, event, operator_balikpapan):
     html = page(client, operator_balikpapan).content.decode()
-    assert reverse("assessment:event_detail", args=[event.pk]) in html and "14 Apr 2025" in html
+    assert reverse("assessment:event_detail", args=[event.pk]) in html and "14 April 2025" in html
     assert "Planned" in html
 
 
