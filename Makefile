@@ -38,9 +38,9 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_persons.py
 
-# The user guide's screenshots (docs/guide/img/) from the end-to-end journeys on the demo.
+# The user guide's screenshots (docs/guide/img/) from the end-to-end journeys, on the demo as `make run` builds it.
 screenshots: $(STAMP)
-	KOMPETEN_SCREENSHOTS=docs/guide/img DATABASE_URL= $(BIN)/pytest -p no:xdist -q tests/journeys
+	KOMPETEN_SCREENSHOTS=docs/guide/img KOMPETEN_JOURNEY_PERSONS=5000 DATABASE_URL= $(BIN)/pytest -p no:xdist -q tests/journeys
 
 messages: $(STAMP)
 	cd kompeten && ../$(BIN)/kompeten makemessages -l id --no-location --no-obsolete

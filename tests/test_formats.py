@@ -1,5 +1,6 @@
 """Dates and numbers in the interface language (kompeten/formats/): "27 November 2026", "1.500", "Rp3.579.314" in
-Indonesian (the default); "27 November 2026", "1,500", "Rp3,579,314" in English. On pages and in fragments."""
+Indonesian (the default); "27 November 2026", "1,500", "Rp3.579.314" in English (rupiah keep their dots). On pages
+and in fragments."""
 
 import datetime
 
@@ -26,7 +27,7 @@ def render(text: str, language: str, **context) -> str:
 
 @pytest.mark.parametrize(("language", "expected"), [
     ("id", "27 November 2026 | 4 Desember 2026 | 27 November 2026 14.30 | 1.500 | Rp3.579.314 | 12,5 | Agustus 2026"),
-    ("en", "27 November 2026 | 4 December 2026 | 27 November 2026 14:30 | 1,500 | Rp3,579,314 | 12.5 | August 2026"),
+    ("en", "27 November 2026 | 4 December 2026 | 27 November 2026 14:30 | 1,500 | Rp3.579.314 | 12.5 | August 2026"),
 ])
 def test_the_named_formats_and_filters(language, expected):
     text = ('{{ day|date:"DATE_FORMAT" }} | {{ later|date:"DATE_FORMAT" }} | {{ at|date:"DATETIME_FORMAT" }} | '

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kompeten.apprenticeships.models import Authority, Placement
+from kompeten.formats import rupiah
 from kompeten.training.documents import (
     _MM,
     _bi,
@@ -84,10 +85,6 @@ END_CLAUSES = [
     ("Perjanjian ini dibuat rangkap 3 (tiga): untuk Pihak Pertama, Pihak Kedua, dan dinas yang mengetahui.",
      "made in three copies"),
 ]
-
-
-def rupiah(amount) -> str:
-    return "Rp" + f"{int(amount or 0):,}".replace(",", ".")
 
 
 def _regency_name(name: str) -> str:

@@ -25,17 +25,13 @@ from kompeten.apprenticeships.models import (
     PlacementStatus,
 )
 from kompeten.core.forms import StyledFormMixin
+from kompeten.formats import rupiah
 from kompeten.programmes.models import ProgrammeYear
 from kompeten.registry.documents import ACCEPT
 from kompeten.registry.models import Person
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PERSON_CHOICES_SHOWN = 50
-
-
-def rupiah(amount) -> str:
-    """2500000 -> "Rp2.500.000" (Indonesian thousands separator, whatever the interface language)."""
-    return "Rp" + f"{int(amount or 0):,}".replace(",", ".")
 
 
 def offer_label(offer: Offer) -> str:

@@ -175,7 +175,7 @@ def round_list(request):
         round_.taking_applications = _round_is_open(round_)
     return render(request, "selection/round_list.html", {
         "open_rounds": [r for r in rounds if r.status == RoundStatus.OPEN],
-        "other_rounds": [r for r in rounds if r.status != RoundStatus.OPEN],
+        "other_rounds": [r for r in rounds if r.status != RoundStatus.OPEN], "staff": False,
     })
 
 

@@ -10,8 +10,9 @@ All journeys run on one pytest-xdist worker (``xdist_group``; the Makefile runs 
 file order, on one demo: the job seeker applies before the operator runs the round, the assessor records before the
 operator issues the certificates.
 
-Screenshots of each step go to KOMPETEN_SCREENSHOTS, else var/journeys/<backend>/ (the test artefacts; ``make
-screenshots`` writes the user guide's, docs/guide/img/). The demo server's output is in server.log beside them.
+The test artefacts are in var/journeys/<backend>/: a screenshot of each step, the demo server's output (server.log)
+and the measured page weights (page-weight.json). KOMPETEN_SCREENSHOTS sends the screenshots elsewhere: ``make
+screenshots`` writes the user guide's, docs/guide/img/.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class DemoSite:
     log: Path
     shots: Path
     process: subprocess.Popen | None
+    artefacts: Path
     started: float = field(default_factory=time.time)
     taken: list = field(default_factory=list)
 
@@ -141,11 +143,15 @@ def _wait_until_ready(site: DemoSite):
     pytest.fail(f"the demo server was not ready in {READY_TIMEOUT:.0f} s:\n{site.log_tail()}")
 
 
+def _artefact_dir() -> Path:
+    """The test artefacts: the demo server's log and the measured page weights (and the screenshots, unless
+    KOMPETEN_SCREENSHOTS sends them elsewhere)."""
+    return ROOT / "var" / "journeys" / ("postgresql" if _postgres_url() else "sqlite")
+
+
 def _screenshot_dir() -> Path:
     configured = os.environ.get("KOMPETEN_SCREENSHOTS")
-    if configured:
-        return Path(configured).resolve()
-    return ROOT / "var" / "journeys" / ("postgresql" if _postgres_url() else "sqlite")
+    return Path(configured).resolve() if configured else _artefact_dir()
 
 
 @pytest.fixture(scope="session")
@@ -153,14 +159,16 @@ def demo_site(tmp_path_factory):
     if not chromium_path() and not os.environ.get("KOMPETEN_REQUIRE_BROWSER"):
         pytest.skip("no Chromium for the end-to-end journeys (apt-get install chromium)")
     workdir = tmp_path_factory.mktemp("journeys")
-    shots = _screenshot_dir()
+    shots, artefacts = _screenshot_dir(), _artefact_dir()
     shots.mkdir(parents=True, exist_ok=True)
+    artefacts.mkdir(parents=True, exist_ok=True)
     running = os.environ.get("KOMPETEN_JOURNEY_URL")
     if running:  # a developer's demo that is already running (kompeten demo), with its KOMPETEN_VAR_DIR/DATABASE_URL
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kompeten.settings", "PYTHONPATH": str(ROOT)}
-        yield DemoSite(url=running.rstrip("/"), env=env, log=shots / "server.log", shots=shots, process=None)
+        yield DemoSite(url=running.rstrip("/"), env=env, log=artefacts / "server.log", shots=shots, process=None,
+                       artefacts=artefacts)
         return
-    log = shots / "server.log"
+    log = artefacts / "server.log"
     port = _free_port()
     with _database(workdir) as database_url:
         env = {
@@ -180,8 +188,8 @@ def demo_site(tmp_path_factory):
             process = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", "kompeten.cli", "demo", "--addr", f"127.0.0.1:{port}", "--persons",
                  str(PERSONS)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        site = DemoSite(url=f"http://127.0.0.1:{port}", env=env, log=log, shots=shots, process=process,
-                        started=started)
+        site = DemoSite(url=f"http://127.0.0.1:{port}", env=env, log=log, shots=shots, artefacts=artefacts,
+                        process=process, started=started)
         try:
             _wait_until_ready(site)
             yield site

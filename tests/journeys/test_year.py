@@ -91,7 +91,7 @@ def test_1_a_job_seeker_registers_on_a_phone_applies_and_confirms_the_seat(journ
     page = seeker.page
     # On a slow connection the first visit must stay light: under 300 KB for the pages a job seeker starts on.
     weights = {path: seeker.first_load_bytes(path) for path in ("/", "/pencari-kerja/daftar/", "/akun/masuk/")}
-    (demo_site.shots / "page-weight.json").write_text(json.dumps(weights, indent=1))
+    (demo_site.artefacts / "page-weight.json").write_text(json.dumps(weights, indent=1))
     assert all(size < PAGE_BUDGET for size in weights.values()), weights
     seeker.goto("/")
     seeker.shot("01-landing")

@@ -135,6 +135,7 @@ def company_detail(request, pk):
         "limit": rules.max_apprentices(company.employees),
         "share": rules.MAX_APPRENTICE_SHARE,
         "current_slots": sum(o.slots for o in current),
+        "verify_form": None, "reject_form": None,  # every key the template reads (logscan: no context dumps)
     }
     if is_admin and company.status != CompanyStatus.VERIFIED:
         context["verify_form"] = DecisionNoteForm(prefix="verify")

@@ -51,6 +51,7 @@ from kompeten.apprenticeships.views.companies import show_errors
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import diff, record, snapshot
 from kompeten.core.errors import DomainError
+from kompeten.formats import rupiah
 from kompeten.reference.models import Region
 
 PAGE_SIZE = 50
@@ -68,13 +69,6 @@ OUTCOMES = {
     "excluded": gettext_lazy("Not in the matching"),
 }
 EXCLUSION_TEXT = {**services.INELIGIBLE_TEXT, "already_placed": gettext_lazy("already has an apprenticeship")}
-
-
-def rupiah(amount) -> str:
-    """Rp2.500.000 (dots between thousands, whatever the language)."""
-    if amount is None:
-        return ""
-    return "Rp" + f"{int(amount):,}".replace(",", ".")
 
 
 def age_band(age: int) -> str:
@@ -207,6 +201,7 @@ def offer_detail(request, pk):
                              if offer.authority_region_id else None),
         "sees_applicants": manage or user.is_province_admin,
     }
+    context.update(problems=[], approve_form=None, reject_form=None)  # every key the template reads
     if context["sees_applicants"]:
         counts = dict(offer.applications.values_list("decision").annotate(n=Count("pk")).order_by())
         context["n_applicants"] = sum(counts.values())

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kompeten.accounts.decorators import province_admin_required, role_required
 from kompeten.apprenticeships.models import Company
 from kompeten.core.errors import DomainError
+from kompeten.formats import rupiah
 from kompeten.jobs import services
 from kompeten.jobs.access import (
     VACANCY_RELATED,
@@ -50,13 +51,6 @@ ERROR_FIELDS = {"dates_order": "valid_until", "ages_order": "max_age", "wages_or
 
 
 # --- shared helpers (also used by views/seeker.py) ------------------------------------------------
-
-
-def rupiah(amount) -> str:
-    """3500000 -> "Rp3.500.000" (dots between thousands, whatever the interface language)."""
-    if amount is None:
-        return ""
-    return "Rp" + f"{int(amount):,}".replace(",", ".")
 
 
 def wage_text(vacancy: Vacancy) -> str:
