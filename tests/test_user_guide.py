@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SCREENSHOTS_MUST_EXIST = False  # strict: every image the guide shows must be in docs/guide/img/
+SCREENSHOTS_MUST_EXIST = True  # strict: every image the guide shows must be in docs/guide/img/
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "guide"
