@@ -74,6 +74,14 @@ print(json.dumps({{"pk": application.pk, "status": application.status,
                    "batch": offers.values_list("batch_id", flat=True).last()}}))
 """
 
+WALK_IN = """
+import json
+from kompeten.registry.models import Person
+person = (Person.objects.filter(registered_centre__code="blki_balikpapan", declared_prior_training=False,
+                                prior_trainings__isnull=True, sex="P")
+          .exclude(enrolments__isnull=False).exclude(applications__round_id={round}).order_by("pk").first())
+print(json.dumps({{"nik": person.nik, "name": person.full_name}}))
+"""
 PAGE_BUDGET = 300 * 1024  # bytes transferred on a first visit
 
 NEW_JOB_SEEKER = {"name": "Rahmat Hidayat Saputra", "phone": "081350112233", "email": "rahmat.hidayat@contoh.id",
@@ -178,12 +186,13 @@ def test_1_a_job_seeker_registers_on_a_phone_applies_and_confirms_the_seat(journ
     # The operator sees the new participant in the class, and enrols a job seeker who came to the office.
     operator.goto(f"/program/angkatan/{application['batch']}/")
     expect(staff.locator("main table", has_text=me["name"])).to_be_visible()
-    staff.fill("#cand-q", "Elvina Pertiwi")
-    enrol = staff.locator("#candidates li", has_text="Elvina Pertiwi").locator("button[type=submit]")
+    walk_in = demo_site.query(WALK_IN.format(round=round_))
+    staff.fill("#cand-q", walk_in["nik"])  # the KTP she brought: the full NIK finds exactly her
+    enrol = staff.locator("#candidates li", has_text=walk_in["name"]).locator("button[type=submit]")
     expect(enrol).to_have_count(1)
     operator.submit(enrol, then=rf"/program/angkatan/{application['batch']}/$")
     expect(staff.locator(".alert-success")).to_be_visible()
-    expect(staff.locator("main table", has_text="Elvina Pertiwi")).to_be_visible()
+    expect(staff.locator("main table", has_text=walk_in["name"])).to_be_visible()
     operator.shot("05-enrolment", full_page=False)
     operator.check()
 
