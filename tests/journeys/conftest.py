@@ -1,6 +1,6 @@
 """The end-to-end journeys' fixtures: the demo as ``make run`` serves it, driven by a real Chromium.
 
-One demo site per test session (``demo_site``): ``kompeten demo --addr 127.0.0.1:PORT`` in a process of its own —
+One demo site for the journeys' module (``demo_site``): ``kompeten demo --addr 127.0.0.1:PORT`` in a process of its own —
 migrate, reference data, the Kaltim 2025 demo, the background worker and the server, on the demo's clock (DEMO_TODAY,
 kompeten/core/clock.py) — on its own database: a SQLite file, or a PostgreSQL database beside the test database when
 the suite runs on PostgreSQL. The journeys touch nothing else of the test session: they see the system as its users
@@ -154,7 +154,7 @@ def _screenshot_dir() -> Path:
     return Path(configured).resolve() if configured else _artefact_dir()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_site(tmp_path_factory):
     if not chromium_path() and not os.environ.get("KOMPETEN_REQUIRE_BROWSER"):
         pytest.skip("no Chromium for the end-to-end journeys (apt-get install chromium)")
@@ -208,8 +208,10 @@ def _stop(process: subprocess.Popen):
     process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the journeys' module, closed with it: Playwright's event loop and the async-unsafe switch
+    it needs (DJANGO_ALLOW_ASYNC_UNSAFE) end there, before the worker's next tests (a deploy check refuses it)."""
     with pytest.MonkeyPatch.context() as patch, launched_chromium(patch) as launched:
         yield launched
 
