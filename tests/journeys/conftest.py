@@ -1,7 +1,7 @@
 """The end-to-end journeys' fixtures: the demo as ``make run`` serves it, driven by a real Chromium.
 
-One demo site for the journeys' module (``demo_site``): ``kompeten demo --addr 127.0.0.1:PORT`` in a process of its own —
-migrate, reference data, the Kaltim 2025 demo, the background worker and the server, on the demo's clock (DEMO_TODAY,
+One demo site for the journeys' module (``demo_site``): ``kompeten demo --addr 127.0.0.1:PORT`` in a process of its
+own — migrate, reference data, the Kaltim 2025 demo, the background worker and the server, on the demo's clock (DEMO_TODAY,
 kompeten/core/clock.py) — on its own database: a SQLite file, or a PostgreSQL database beside the test database when
 the suite runs on PostgreSQL. The journeys touch nothing else of the test session: they see the system as its users
 do, through the pages (and, for a few lookups a user makes by knowing their work, ``site.query``).
