@@ -1,14 +1,14 @@
 """The end-to-end journeys' fixtures: the demo as ``make run`` serves it, driven by a real Chromium.
 
 One demo site for the journeys' module (``demo_site``): ``kompeten demo --addr 127.0.0.1:PORT`` in a process of its
-own — migrate, reference data, the Kaltim 2025 demo, the background worker and the server, on the demo's clock (DEMO_TODAY,
-kompeten/core/clock.py) — on its own database: a SQLite file, or a PostgreSQL database beside the test database when
-the suite runs on PostgreSQL. The journeys touch nothing else of the test session: they see the system as its users
-do, through the pages (and, for a few lookups a user makes by knowing their work, ``site.query``).
+own — migrate, reference data, the Kaltim 2025 demo, the background worker and the server, on the demo's clock
+(DEMO_TODAY, kompeten/core/clock.py) — on its own database: a SQLite file, or a PostgreSQL database beside the test
+database when the suite runs on PostgreSQL. The journeys touch nothing else of the test session: they see the system
+as its users do, through the pages (and, for a few lookups a user makes by knowing their work, ``site.query``).
 
 All journeys run on one pytest-xdist worker (``xdist_group``; the Makefile runs pytest with ``--dist loadgroup``), in
-file order, on one demo: the job seeker applies before the operator runs the round, the assessor records before the
-operator issues the certificates.
+file order, on one demo: the job seeker applies before the operator runs the round; the operator closes a class in
+journey 2 and issues its certificates in journey 4.
 
 The test artefacts are in var/journeys/<backend>/: a screenshot of each step, the demo server's output (server.log)
 and the measured page weights (page-weight.json). KOMPETEN_SCREENSHOTS sends the screenshots elsewhere: ``make

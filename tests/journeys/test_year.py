@@ -1,12 +1,13 @@
 """The Kaltim 2025 year in a real browser, for every role, on the demo that ``make run`` serves (conftest.py).
 
 The seven journeys of issue 12, in order on one demo (they build on each other: the job seeker applies before the
-operator runs the round; the assessor records the event before the operator issues its certificates):
+operator runs the round; the class closed in journey 2 gets its certificates in journey 4):
 
 1. A job seeker registers on a phone, gives consent, applies to three classes of the open round, sees the result with
-   its explanation and confirms the seat (the operator runs and publishes the round in between).
+   its explanation and confirms the seat (the operator runs and publishes the round in between, then sees the new
+   participant in the class and enrols a walk-in).
 2. The BLKI Balikpapan operator opens the class that has just ended, takes the last session's attendance in the grid,
-   closes the class and prints the attendance sheet.
+   records completion, closes the class and prints the attendance sheet.
 3. An assessor records a whole assessment event on a tablet; the LSP approves it.
 4. The operator issues the class's certificates (progress bar until done); the PDF downloads; its QR, decoded from the
    rendered page, opens the verification page, which says valid; after revocation it says revoked.
