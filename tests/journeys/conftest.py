@@ -54,12 +54,6 @@ LOGINS = {
 }
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/journeys/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.xdist_group("journeys"))
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,7 +75,8 @@ def _database(workdir: Path):
     import psycopg
 
     base, _sep, name = url.rpartition("/")
-    name = f"{name.split('?')[0]}_journeys"[:63]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # never two sessions on one database
+    name = f"{name.split('?')[0]}_journeys{worker}"[:63]
     admin_url = f"{base}/postgres"
 
     def execute(sql):

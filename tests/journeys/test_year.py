@@ -25,7 +25,12 @@ import io
 import json
 import re
 
+import pytest
+
 from tests.journeys.conftest import DESKTOP, LOGINS, PHONE, TABLET, pdf_pages, pdf_text, qr_codes
+
+# One worker runs every journey, in order, on one demo (the Makefile's --dist loadgroup reads this mark).
+pytestmark = pytest.mark.xdist_group("journeys")
 
 
 def choose(select, starts_with: str):
