@@ -7,8 +7,8 @@ database when the suite runs on PostgreSQL. The journeys touch nothing else of t
 as its users do, through the pages (and, for a few lookups a user makes by knowing their work, ``site.query``).
 
 All journeys run on one pytest-xdist worker (``xdist_group``; the Makefile runs pytest with ``--dist loadgroup``), in
-file order, on one demo: the job seeker applies before the operator runs the round; the operator closes a class in
-journey 2 and issues its certificates in journey 4.
+file order, on one demo: the job seeker applies before the operator runs the round. Each journey finds its own starting
+state in the demo, so that a journey also passes alone (``-k``) on a fresh demo.
 
 The test artefacts are in var/journeys/<backend>/: a screenshot of each step, the demo server's output (server.log)
 and the measured page weights (page-weight.json). KOMPETEN_SCREENSHOTS sends the screenshots elsewhere: ``make

@@ -1,7 +1,7 @@
 """The Kaltim 2025 year in a real browser, for every role, on the demo that ``make run`` serves (conftest.py).
 
 The seven journeys of issue 12, in order on one demo (they build on each other: the job seeker applies before the
-operator runs the round; the class closed in journey 2 gets its certificates in journey 4):
+operator runs the round):
 
 1. A job seeker registers on a phone, gives consent, applies to three classes of the open round, sees the result with
    its explanation and confirms the seat (the operator runs and publishes the round in between, then sees the new
@@ -354,11 +354,10 @@ def test_3_an_assessor_records_a_whole_event_on_a_tablet_and_the_lsp_approves(jo
     assert decisions[1] == ["approved", "BK"] and all(d == ["approved", "K"] for i, d in enumerate(decisions) if i != 1)
 
 
-CLOSED_IN_JOURNEY_2 = """
+COMPLETED_CLASS = """
 import json
-from kompeten.core.demo import BALIKPAPAN, JOURNEY_END
-from kompeten.programmes.models import Batch
-print(json.dumps(Batch.objects.get(centre__code=BALIKPAPAN, end_date=JOURNEY_END, status="closed").pk))
+from kompeten.core.demo import assessed_journey_batch
+print(json.dumps(assessed_journey_batch().pk))
 """
 
 
@@ -367,11 +366,11 @@ def test_4_the_operator_issues_the_certificates_and_anyone_verifies_the_qr(journ
 
     from playwright.sync_api import expect
 
-    batch = demo_site.query(CLOSED_IN_JOURNEY_2)
+    batch = demo_site.query(COMPLETED_CLASS)  # the class assessed today: its training certificates are due
     operator = journey("j4", DESKTOP)
     page = operator.page
     operator.log_in(LOGINS["operator_balikpapan"])
-    operator.goto("/sertifikat/")
+    operator.goto(f"/program/angkatan/{batch}/")
     page.locator(f"main a[href='/sertifikat/terbitkan/batch/{batch}/']").click()
     page.wait_for_load_state()
     operator.shot("01-issue", full_page=False)
