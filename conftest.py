@@ -30,6 +30,33 @@ def django_db_setup(django_db_setup, django_db_blocker):
         clear_caches()
 
 
+@pytest.fixture(scope="module")
+def reference_data_restored_after_module(django_db_setup, django_db_blocker):
+    """A module of transactional tests (a live server for a browser) ends with the reference data loaded again:
+    each test's flush empties it, and the modules that follow expect it."""
+    yield
+    from kompeten.programmes.models import TrainingCentre
+    from kompeten.reference.loader import load_all
+
+    with django_db_blocker.unblock():
+        if not TrainingCentre.objects.exists():
+            load_all()
+
+
+@pytest.fixture
+def live_reference_data(transactional_db, reference_data_restored_after_module):
+    """The reference data for a transactional test (the live server reads committed rows), loaded again after the
+    previous test's flush. Browser test modules use it with ``pytest.mark.usefixtures("live_reference_data")``."""
+    from django.core.cache import cache
+
+    from kompeten.programmes.models import TrainingCentre
+    from kompeten.reference.loader import load_all
+
+    if not TrainingCentre.objects.filter(code="blki_balikpapan").exists():
+        load_all()
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Every test starts with an empty cache: the per-address rate limits (certificate verification) count in it,

@@ -10,7 +10,6 @@ when Playwright or a Chromium is missing (CI requires it); see kompeten/core/bro
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -18,29 +17,13 @@ from kompeten.accounts.models import User
 from kompeten.core.a11y import axe_violations, format_violations
 from kompeten.core.browser import launched_chromium
 from kompeten.programmes.models import TrainingCentre
-from kompeten.reference.loader import load_all
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("live_reference_data")]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 800, "height": 1280}
 TIMEOUT = 20_000  # ms
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if not TrainingCentre.objects.exists():
-            load_all()  # the transactional tests' flush emptied it; the modules that follow expect it
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    if not TrainingCentre.objects.filter(code="blki_balikpapan").exists():
-        load_all()
-    cache.clear()
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from django.urls import reverse
 
 from kompeten.core.browser import launched_chromium
 from kompeten.programmes.models import TrainingCentre
-from kompeten.reference.loader import load_all
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("live_reference_data")]
 
 TIMEOUT = 15_000  # ms
 COLLECT = """
@@ -25,20 +24,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
                     + event.lineNumber);
 });
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if not TrainingCentre.objects.exists():
-            load_all()  # the transactional tests' flush emptied it; the modules that follow expect it
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    if not TrainingCentre.objects.filter(code="blki_balikpapan").exists():
-        load_all()
 
 
 @pytest.fixture

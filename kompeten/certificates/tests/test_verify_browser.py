@@ -12,37 +12,19 @@ too, which the fixtures below load again.
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from kompeten.certificates import codec, services
 from kompeten.certificates.tests.helpers import approve_all, at
-from kompeten.core.browser import chromium_args, chromium_path, no_browser
-from kompeten.programmes.models import TrainingCentre
-from kompeten.reference.loader import load_all
+from kompeten.core.browser import launched_chromium
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("live_reference_data")]
 
 PHONE = {"width": 375, "height": 667}
 TIMEOUT = 15_000  # ms
 
 
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if not TrainingCentre.objects.exists():
-            load_all()  # the transactional tests' flush emptied it; the modules that follow expect it
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    if not TrainingCentre.objects.filter(code="blki_balikpapan").exists():
-        load_all()
-    cache.clear()
-
-
 @pytest.fixture
-def cert(reference_data, candidates, assessor, lsp_admin):
+def cert(live_reference_data, candidates, assessor, lsp_admin):
     approved = approve_all(candidates, assessor, lsp_admin)
     return services.issue_competency(approved[0], issued_at=at(2025, 5, 10))
 
@@ -50,19 +32,7 @@ def cert(reference_data, candidates, assessor, lsp_admin):
 @pytest.fixture
 def phone(live_server, monkeypatch):
     """A Chromium page at a phone's size, in English, on the live server."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("Playwright is not installed (pip install playwright)")
-    executable = chromium_path()
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls made in the test body are plain
-    # synchronous ones all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=chromium_args())
-        except Exception as exc:  # no binary, or one Playwright cannot drive
-            no_browser(f"Chromium does not start ({executable or 'the one of Playwright'}): {exc}")
+    with launched_chromium(monkeypatch) as browser:
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
         context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
         page = context.new_page()
@@ -72,7 +42,6 @@ def phone(live_server, monkeypatch):
         page.errors = errors
         yield page
         context.close()
-        browser.close()
 
 
 def fits_the_screen(page) -> bool:

@@ -13,37 +13,19 @@ import json
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from conftest import PASSWORD
 from kompeten.accounts.testing import code_for, confirmed_device
 from kompeten.core.browser import launched_chromium
 from kompeten.privacy.models import PrivacyRequest
-from kompeten.programmes.models import TrainingCentre
-from kompeten.reference.loader import load_all
 from kompeten.registry.models import Person
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("live_reference_data")]
 
 PHONE = {"width": 375, "height": 667}
 LAPTOP = {"width": 1280, "height": 800}
 TIMEOUT = 15_000  # ms
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        if not TrainingCentre.objects.exists():
-            load_all()  # the transactional test's flush emptied it; the modules that follow expect it
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    if not TrainingCentre.objects.filter(code="blki_balikpapan").exists():
-        load_all()
-    cache.clear()
 
 
 @pytest.fixture
