@@ -31,8 +31,8 @@ from kompeten.certificates.models import (
     NumberCounter,
     StatusChange,
 )
-from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
+from kompeten.formats import long_date
 from kompeten.training.models import Enrolment, EnrolmentStatus
 
 MESSAGES = {

@@ -19,3 +19,11 @@ def rupiah(amount) -> str:
     sign = "-" if value < 0 else ""
     grouped = f"{abs(value):,}".replace(",", ".")
     return f"{sign}Rp{grouped}"
+
+
+def long_date(day) -> str:
+    """A date in a sentence, as people write it: "17 November 2025" (the month in the interface language); numeric
+    forms (17-11-2025) stay for files and printed lists."""
+    from django.utils import formats
+
+    return formats.date_format(day, "j F Y")

@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kompeten.apprenticeships.models import STARTED_STATUSES, Offer, OfferStatus, Placement
 from kompeten.certificates.models import Certificate, CertificateKind
-from kompeten.core.dates import long_date
+from kompeten.formats import long_date
 from kompeten.jobs.models import WORKING, Outcome, OutcomeSource, OutcomeSurvey, Trigger, Vacancy
 from kompeten.programmes.models import Batch, BatchStatus, ProgrammeYear
 from kompeten.reference.models import Kbji, Region, Sector

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kompeten.audit.models import AuditEntry
 from kompeten.audit.services import record
-from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
+from kompeten.formats import long_date
 from kompeten.jobs.models import (
     WORKING,
     Ak1Report,

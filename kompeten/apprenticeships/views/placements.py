@@ -50,8 +50,8 @@ from kompeten.audit.services import record
 from kompeten.certificates.models import Certificate
 from kompeten.certificates.services import format_code
 from kompeten.core.access import get_or_404
-from kompeten.core.dates import long_date
 from kompeten.core.errors import DomainError
+from kompeten.formats import long_date
 from kompeten.privacy import services as privacy
 
 PAGE_SIZE = 50

@@ -1,7 +1,7 @@
 """Template filters for numbers in the interface language: ``{% load kompeten_formats %}``.
 
-``{{ amount|rupiah }}``: "Rp3.579.314" (Indonesian), "Rp3,579,314" (English). Counts use Django's ``intcomma``
-(django.contrib.humanize), which follows the same THOUSAND_SEPARATOR (kompeten/formats/).
+``{{ amount|rupiah }}``: "Rp3.579.314" (dots in both languages, kompeten.formats.rupiah). Counts use Django's
+``intcomma`` (django.contrib.humanize), which follows the language's THOUSAND_SEPARATOR (kompeten/formats/).
 """
 
 from django import template
